@@ -1,0 +1,3 @@
+from numaprobe.cli.app import main
+
+main()

@@ -1,0 +1,88 @@
+"""The numaprobe command line: thin typer commands that parse options, call the library, render, exit.
+
+Heavy modules (construct, psutil, pyudev, the renderers) are imported inside the command bodies:
+start-up time is part of the user experience and of the lstopo benchmark (bench/probe_vs_lstopo.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from numaprobe import __version__
+from numaprobe.errors import NumaprobeError
+
+# One module per command; each defines register(app). Order is the order of `numaprobe --help`.
+COMMAND_MODULES = (
+    "probe",
+    "tables",
+    "check",
+    "physinfo",
+    "numastat",
+    "simulate",
+    "advise",
+    "capture",
+)
+
+app = typer.Typer(
+    name="numaprobe",
+    help="Read-only NUMA probe and placement advisor for Linux hosts and captured machines.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo("numaprobe %s" % __version__)
+        raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", "-V", callback=_version_callback, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Read-only NUMA probe and placement advisor. Without a command, runs `probe` on this host."""
+    if ctx.invoked_subcommand is None:
+        from numaprobe.cli.probe import probe_command
+
+        ctx.invoke(probe_command)
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module("numaprobe.cli." + name)
+        except ModuleNotFoundError as e:
+            # A command not yet written is simply absent; any other import failure is a bug and shows.
+            if e.name != "numaprobe.cli." + name:
+                raise
+            continue
+        mod.register(app)
+
+
+_register_all()
+
+
+def fail(message: str, code: int = 2) -> "typer.Exit":
+    """Print one line on stderr and return the Exit to raise."""
+    typer.echo("numaprobe: error: %s" % message, err=True)
+    return typer.Exit(code)
+
+
+def main() -> None:
+    try:
+        app(prog_name="numaprobe")
+    except NumaprobeError as e:
+        typer.echo("numaprobe: error: %s" % e, err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("numaprobe: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,421 @@
+"""Where bytes come from: the live machine, a captured directory, or a capture tarball read in memory.
+
+Every reader in numaprobe takes a :class:`Root` and names files relative to it ("sys/devices/system/node"),
+so the live host and a capture of another machine go through exactly the same code.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import posixpath
+import stat
+import tarfile
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+from numaprobe.errors import InputError, UnsafeArchiveError
+
+# sysfs and procfs report st_size 0 or 4096, so files are read to EOF, but never past this bound: a capture
+# from someone else must not be able to make us read a multi-GB "meminfo".
+MAX_FILE_BYTES = 16 * 1024 * 1024
+# Whole-archive bounds: the largest hwloc corpus tree has ~16,000 members and a few MB of text.
+MAX_ARCHIVE_MEMBERS = 200_000
+MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+MAX_COMPRESSED_BYTES = 256 * 1024 * 1024
+MAX_LINK_HOPS = 40  # as Linux's MAXSYMLINKS
+
+_DIR, _FILE, _LINK = "d", "f", "l"
+
+
+def _norm(rel: str) -> str:
+    """Normalise a root-relative path: no leading slash, no '.', '..' clamped at the root like a chroot."""
+    parts: List[str] = []
+    for p in rel.split("/"):
+        if p in ("", "."):
+            continue
+        if p == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(p)
+    return "/".join(parts)
+
+
+class Root:
+    """A read-only view of a file-system root. Paths are relative ("proc/meminfo")."""
+
+    kind: str = "directory"
+    path: str = ""
+
+    # -- to implement -------------------------------------------------------------------------------------
+    def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
+        raise OSError(errno.ENOSYS, "not implemented", rel)
+
+    def listdir(self, rel: str) -> List[str]:
+        raise OSError(errno.ENOSYS, "not implemented", rel)
+
+    def is_dir(self, rel: str) -> bool:
+        raise OSError(errno.ENOSYS, "not implemented", rel)
+
+    def exists(self, rel: str) -> bool:
+        raise OSError(errno.ENOSYS, "not implemented", rel)
+
+    def readlink(self, rel: str) -> Optional[str]:
+        """The target of a symlink as stored, or None when rel is not a link."""
+        raise OSError(errno.ENOSYS, "not implemented", rel)
+
+    def realpath(self, rel: str) -> str:
+        """rel with every symlink resolved, still relative to (and never above) the root."""
+        raise OSError(errno.ENOSYS, "not implemented", rel)
+
+    # -- conveniences shared by all roots -----------------------------------------------------------------
+    def read_text(self, rel: str, limit: int = MAX_FILE_BYTES) -> Optional[str]:
+        """The file's text with trailing NULs and whitespace stripped, or None if it cannot be read.
+
+        Some old kernels (and hwloc's captures of them) end sysfs values with a NUL byte.
+        """
+        try:
+            data = self.read_bytes(rel, limit)
+        except OSError:
+            return None
+        return data.decode("utf-8", "replace").replace("\x00", "").strip()
+
+    def try_listdir(self, rel: str) -> List[str]:
+        try:
+            return sorted(self.listdir(rel))
+        except OSError:
+            return []
+
+    def describe(self) -> Dict[str, str]:
+        return {"kind": self.kind, "path": self.path}
+
+
+class DirectoryRoot(Root):
+    """A directory on disk: "/" for the live host, or a captured tree.
+
+    For a captured tree, symlinks are resolved inside the tree (as if chrooted): a link whose target
+    climbs above the tree is clamped to it, never followed out of it.
+    """
+
+    def __init__(self, base: str, kind: str = "directory") -> None:
+        self.base = os.path.abspath(base)
+        self.kind = kind
+        self.path = self.base
+        self._live = kind == "live"
+
+    def _host(self, rel: str) -> str:
+        rel = _norm(rel)
+        if self._live:
+            return "/" + rel
+        return os.path.join(self.base, self.realpath(rel)) if rel else self.base
+
+    def realpath(self, rel: str) -> str:
+        rel = _norm(rel)
+        if self._live:
+            return _norm(os.path.realpath("/" + rel))
+        return _resolve(rel, self._lookup_link, 0, False)
+
+    def _lookup_link(self, rel: str) -> Optional[str]:
+        p = os.path.join(self.base, rel) if rel else self.base
+        try:
+            if stat.S_ISLNK(os.lstat(p).st_mode):
+                return os.readlink(p)
+        except OSError:
+            return None
+        return None
+
+    def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
+        host = self._host(rel)
+        # O_NONBLOCK: a FIFO planted in a capture must not hang us; we refuse anything not regular below.
+        fd = os.open(host, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+                     if not self._live else os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", rel)
+            chunks = []
+            total = 0
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > limit:
+                    raise OSError(errno.EFBIG, "file larger than %d bytes" % limit, rel)
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
+
+    def listdir(self, rel: str) -> List[str]:
+        return os.listdir(self._host(rel))
+
+    def is_dir(self, rel: str) -> bool:
+        try:
+            return os.path.isdir(self._host(rel))
+        except OSError:
+            return False
+
+    def exists(self, rel: str) -> bool:
+        try:
+            return os.path.lexists(self._host(rel))
+        except OSError:
+            return False
+
+    def readlink(self, rel: str) -> Optional[str]:
+        rel = _norm(rel)
+        parent = posixpath.dirname(rel)
+        p = os.path.join(self._host(parent), posixpath.basename(rel)) if rel else self.base
+        try:
+            return os.readlink(p)
+        except OSError:
+            return None
+
+
+def _resolve(rel: str, lookup_link, hops: int, strict: bool) -> str:
+    """Resolve symlinks component by component inside a root, clamping '..' at the root."""
+    done: List[str] = []
+    todo = [p for p in rel.split("/") if p not in ("", ".")]
+    while todo:
+        part = todo.pop(0)
+        if part == "..":
+            if done:
+                done.pop()
+            continue
+        cand = "/".join(done + [part])
+        target = lookup_link(cand)
+        if target is None:
+            done.append(part)
+            continue
+        hops += 1
+        if hops > MAX_LINK_HOPS:
+            raise OSError(errno.ELOOP, "too many levels of symbolic links", rel)
+        if target.startswith("/"):
+            done = []
+        todo = [p for p in target.split("/") if p not in ("", ".")] + todo
+    return "/".join(done)
+
+
+@dataclass(frozen=True)
+class _Member:
+    kind: str  # _DIR, _FILE or _LINK
+    data: bytes = b""
+    target: str = ""
+
+
+class TarRoot(Root):
+    """A capture tarball (.tar, .tar.gz, .tar.bz2, .tar.xz) read wholly into memory, never unpacked.
+
+    Members are checked before anything is used: an absolute name, a '..' component, a link whose target
+    leaves the archive's root, a hard link, a device node or FIFO makes the whole archive refused.
+    """
+
+    kind = "tarball"
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self._members: Dict[str, _Member] = {"": _Member(_DIR)}
+        self._children: Dict[str, set] = {"": set()}
+        self._prefix = ""
+        self._load()
+
+    # -- loading ------------------------------------------------------------------------------------------
+    def _load(self) -> None:
+        try:
+            size = os.path.getsize(self.path)
+        except OSError as e:
+            raise InputError("cannot read %s: %s" % (self.path, e.strerror or e)) from None
+        if size > MAX_COMPRESSED_BYTES:
+            raise InputError("%s: archive larger than %d bytes" % (self.path, MAX_COMPRESSED_BYTES))
+        try:
+            with open(self.path, "rb") as f:
+                raw = f.read()
+        except OSError as e:
+            raise InputError("cannot read %s: %s" % (self.path, e.strerror or e)) from None
+        total = 0
+        count = 0
+        try:
+            with tarfile.open(fileobj=io.BytesIO(raw), mode="r:*") as tf:
+                for info in tf:
+                    count += 1
+                    if count > MAX_ARCHIVE_MEMBERS:
+                        raise UnsafeArchiveError("%s: more than %d members" % (self.path, MAX_ARCHIVE_MEMBERS))
+                    name = self._check_name(info.name)
+                    if info.isdir():
+                        self._add(name, _Member(_DIR))
+                    elif info.isreg():
+                        if info.size > MAX_FILE_BYTES:
+                            raise UnsafeArchiveError("%s: member %r is larger than %d bytes"
+                                                     % (self.path, info.name, MAX_FILE_BYTES))
+                        total += info.size
+                        if total > MAX_ARCHIVE_BYTES:
+                            raise UnsafeArchiveError("%s: unpacks to more than %d bytes"
+                                                     % (self.path, MAX_ARCHIVE_BYTES))
+                        fobj = tf.extractfile(info)
+                        data = fobj.read(MAX_FILE_BYTES + 1) if fobj is not None else b""
+                        self._add(name, _Member(_FILE, data=data))
+                    elif info.issym():
+                        self._check_link(name, info.linkname, info.name)
+                        self._add(name, _Member(_LINK, target=info.linkname))
+                    elif info.islnk():
+                        raise UnsafeArchiveError("%s: member %r is a hard link, which captures never hold"
+                                                 % (self.path, info.name))
+                    else:
+                        raise UnsafeArchiveError("%s: member %r is a device node or FIFO" % (self.path, info.name))
+        except (tarfile.TarError, EOFError, OSError, ValueError) as e:
+            if isinstance(e, InputError):
+                raise
+            raise InputError("%s: not a readable tar archive (%s)" % (self.path, e)) from None
+        except MemoryError:
+            raise InputError("%s: archive too large to read in memory" % self.path) from None
+        if count == 0:
+            raise InputError("%s: empty archive" % self.path)
+        self._prefix = _find_prefix(self._members, self._children)
+
+    def _check_name(self, name: str) -> str:
+        if name.startswith("/") or any(ord(c) < 32 for c in name):
+            raise UnsafeArchiveError("%s: refusing member with an absolute or control-character name: %r"
+                                     % (self.path, name))
+        parts = [p for p in name.split("/") if p not in ("", ".")]
+        if ".." in parts:
+            raise UnsafeArchiveError("%s: refusing member whose name climbs out with '..': %r" % (self.path, name))
+        return "/".join(parts)
+
+    def _check_link(self, name: str, target: str, shown: str) -> None:
+        if target.startswith("/"):
+            raise UnsafeArchiveError("%s: refusing symlink %r with absolute target %r" % (self.path, shown, target))
+        depth = len(name.split("/")) - 1  # directories above the link inside the archive
+        for p in target.split("/"):
+            if p == "..":
+                depth -= 1
+                if depth < 0:
+                    raise UnsafeArchiveError("%s: refusing symlink %r pointing outside the archive (%r)"
+                                             % (self.path, shown, target))
+            elif p not in ("", "."):
+                depth += 1
+
+    def _add(self, name: str, member: _Member) -> None:
+        if not name:
+            return
+        parent = posixpath.dirname(name)
+        # implicit parent directories: many tarballs omit directory members
+        chain = []
+        p = parent
+        while p and p not in self._members:
+            chain.append(p)
+            p = posixpath.dirname(p)
+        for d in reversed(chain):
+            self._members[d] = _Member(_DIR)
+            self._children.setdefault(d, set())
+            self._children.setdefault(posixpath.dirname(d), set()).add(posixpath.basename(d))
+        old = self._members.get(name)
+        if old is not None and old.kind == _DIR and member.kind == _DIR:
+            return
+        self._members[name] = member
+        if member.kind == _DIR:
+            self._children.setdefault(name, set())
+        self._children.setdefault(parent, set()).add(posixpath.basename(name))
+
+    # -- lookups ------------------------------------------------------------------------------------------
+    def _full(self, rel: str) -> str:
+        rel = _norm(rel)
+        if not self._prefix:
+            return rel
+        return self._prefix + "/" + rel if rel else self._prefix
+
+    def _lookup_link(self, full: str) -> Optional[str]:
+        m = self._members.get(full)
+        return m.target if m is not None and m.kind == _LINK else None
+
+    def _resolved(self, rel: str) -> Tuple[str, Optional[_Member]]:
+        full = _resolve(self._full(rel), self._lookup_link, 0, False)
+        return full, self._members.get(full)
+
+    def realpath(self, rel: str) -> str:
+        full, _ = self._resolved(rel)
+        if self._prefix and (full == self._prefix or full.startswith(self._prefix + "/")):
+            return full[len(self._prefix) + 1:]
+        return full
+
+    def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
+        _, m = self._resolved(rel)
+        if m is None:
+            raise FileNotFoundError(errno.ENOENT, "no such file in archive", rel)
+        if m.kind != _FILE:
+            raise IsADirectoryError(errno.EISDIR, "not a file", rel)
+        if len(m.data) > limit:
+            raise OSError(errno.EFBIG, "file larger than %d bytes" % limit, rel)
+        return m.data
+
+    def listdir(self, rel: str) -> List[str]:
+        full, m = self._resolved(rel)
+        if m is None:
+            raise FileNotFoundError(errno.ENOENT, "no such directory in archive", rel)
+        if m.kind != _DIR:
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory", rel)
+        return list(self._children.get(full, ()))
+
+    def is_dir(self, rel: str) -> bool:
+        _, m = self._resolved(rel)
+        return m is not None and m.kind == _DIR
+
+    def exists(self, rel: str) -> bool:
+        full = self._full(rel)
+        if full in self._members:
+            return True
+        return self._resolved(rel)[1] is not None
+
+    def readlink(self, rel: str) -> Optional[str]:
+        rel = _norm(rel)
+        parent = posixpath.dirname(rel)
+        full_parent, _ = self._resolved(parent) if parent else (self._prefix, None)
+        full = (full_parent + "/" if full_parent else "") + posixpath.basename(rel)
+        return self._lookup_link(full)
+
+
+def _find_prefix(members: Dict[str, _Member], children: Dict[str, set]) -> str:
+    """hwloc-gather-topology tarballs wrap the tree in one top directory (NAME/sys, NAME/proc)."""
+    top = children.get("", set())
+    if "sys" in top or "proc" in top:
+        return ""
+    dirs = [t for t in top if members.get(t, _Member(_FILE)).kind == _DIR]
+    for d in sorted(dirs):
+        sub = children.get(d, set())
+        if "sys" in sub or "proc" in sub:
+            return d
+    return ""
+
+
+_TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+
+
+def open_root(path: Optional[str]) -> Root:
+    """Open the live host (path None or "/"), a captured directory or a capture tarball.
+
+    Raises InputError with a one-line message for anything that cannot be used.
+    """
+    if path is None or os.path.abspath(path) == "/":
+        return DirectoryRoot("/", kind="live")
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise InputError("%s: %s" % (path, e.strerror or e)) from None
+    if stat.S_ISDIR(st.st_mode):
+        base = path
+        if not (os.path.isdir(os.path.join(path, "sys")) or os.path.isdir(os.path.join(path, "proc"))):
+            subs = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
+            for d in subs:
+                if os.path.isdir(os.path.join(path, d, "sys")) or os.path.isdir(os.path.join(path, d, "proc")):
+                    base = os.path.join(path, d)
+                    break
+            else:
+                raise InputError("%s: no sys/ or proc/ directory in this capture" % path)
+        return DirectoryRoot(base)
+    if stat.S_ISREG(st.st_mode):
+        root = TarRoot(path)
+        if not (root.is_dir("sys") or root.is_dir("proc")):
+            raise InputError("%s: archive holds no sys/ or proc/ tree" % path)
+        return root
+    raise InputError("%s: neither a directory nor a tarball" % path)

@@ -7,7 +7,9 @@ start-up time is part of the user experience and of the lstopo benchmark (bench/
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from typing import List, Optional
 
 import typer
 
@@ -51,7 +53,7 @@ def _main(
     if ctx.invoked_subcommand is None:
         from numaprobe.cli.probe import probe_command
 
-        ctx.invoke(probe_command)
+        probe_command(root=None, as_json=False)
 
 
 def _register_all() -> None:
@@ -75,14 +77,30 @@ def fail(message: str, code: int = 2) -> "typer.Exit":
     return typer.Exit(code)
 
 
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
+    """Run the CLI. Misuse and bad input end with one line on stderr and exit 2, never a traceback."""
+    import click
+
     try:
-        app(prog_name="numaprobe")
+        rv = app(args=argv, prog_name="numaprobe", standalone_mode=False)
     except NumaprobeError as e:
         typer.echo("numaprobe: error: %s" % e, err=True)
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
+    except click.exceptions.UsageError as e:
+        # click would print the usage block and a hint; one line says the same and greps well.
+        cmd = e.ctx.command_path if e.ctx is not None else "numaprobe"
+        typer.echo("%s: error: %s (see --help)" % (cmd, e.format_message()), err=True)
+        sys.exit(2)
+    except click.exceptions.ClickException as e:
+        typer.echo("numaprobe: error: %s" % e.format_message(), err=True)
+        sys.exit(e.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         typer.echo("numaprobe: interrupted", err=True)
         sys.exit(130)
     except BrokenPipeError:
-        sys.exit(0)
+        # `numaprobe probe | head`: the reader went away; not an error worth a traceback.
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            os._exit(0)
+    sys.exit(rv if isinstance(rv, int) else 0)

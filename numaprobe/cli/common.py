@@ -1,0 +1,28 @@
+"""Options and helpers every command shares, so --root and --json mean the same everywhere."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+ROOT_HELP = ("Read a captured machine instead of this host: a directory holding sys/ and proc/ (or one top "
+             "directory that does), or a .tar/.tar.gz/.tar.bz2/.tar.xz of one, read in memory.")
+
+
+def root_option() -> Optional[str]:
+    return typer.Option(None, "--root", "-r", metavar="PATH", help=ROOT_HELP)
+
+
+def json_option() -> bool:
+    return typer.Option(False, "--json", help="Print a versioned JSON document (see docs/json.md).")
+
+
+def open_root_or_fail(path: Optional[str]):
+    from numaprobe.source.root import open_root
+
+    return open_root(path)
+
+
+def emit(text: str) -> None:
+    typer.echo(text, nl=False)

@@ -1,0 +1,297 @@
+"""Turn what the readers found under a Root into one frozen Topology, with a Note for every oddity."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+from numaprobe.model.topology import Cpu, Device, HugePages, Node, Note, Package, Source, Topology
+from numaprobe.readers import cpus as cpu_reader
+from numaprobe.readers import nodes as node_reader
+from numaprobe.readers.cpumask import format_cpulist
+from numaprobe.readers.cpuset import read_allowed_sets
+from numaprobe.readers.devices import read_pci_devices
+from numaprobe.readers.meminfo import read_meminfo
+from numaprobe.source.root import Root
+
+
+def _fmt(ids: Sequence[int]) -> str:
+    return format_cpulist(ids) or "none"
+
+
+def read_source(root: Root) -> Source:
+    version = root.read_text("proc/version")
+    kernel = root.read_text("proc/sys/kernel/osrelease")
+    if kernel is None and version:
+        words = version.split()
+        kernel = words[2] if len(words) > 2 and words[0] == "Linux" else None
+    return Source(kind=root.kind, path=root.path, kernel=kernel,
+                  hostname=root.read_text("proc/sys/kernel/hostname"))
+
+
+def _node_ids(root: Root, notes: List[Note]) -> Tuple[int, ...]:
+    dirs = node_reader.list_node_dirs(root)
+    online = node_reader.read_node_state(root, "online")
+    if online is None:
+        ids = dirs
+    else:
+        # Offline nodes have no directory; a node listed online without one is a truncated capture.
+        missing = [n for n in online if n not in dirs]
+        if missing:
+            notes.append(Note("node-dir-missing", "node(s) %s listed in node/online have no directory; ignored"
+                              % _fmt(missing)))
+        ids = tuple(n for n in online if n in dirs)
+        extra = [n for n in dirs if n not in online]
+        if extra:
+            notes.append(Note("node-not-online", "node directories %s are not in node/online; ignored"
+                              % _fmt(extra)))
+    if ids and list(ids) != list(range(len(ids))):
+        notes.append(Note("sparse-node-ids", "node ids are sparse (%s): distance rows follow the order of "
+                          "node ids, not the ids themselves" % _fmt(ids)))
+    return ids
+
+
+def _online_cpus(root: Root, raw: Dict[int, cpu_reader.RawCpu], notes: List[Note]) -> Set[int]:
+    online_list = cpu_reader.read_cpu_state(root, "online")
+    if online_list is not None:
+        return set(online_list)
+    # Without cpu/online (very old kernels, partial captures), a CPU is online unless cpuN/online says 0.
+    notes.append(Note("cpu-online-missing", "cpu/online is absent; per-CPU online files were used"))
+    return {c for c, r in raw.items() if r.online_file is not False}
+
+
+def _group_ids(groups: Dict[Tuple[int, ...], List[int]], file_ids: Dict[Tuple[int, ...], Optional[int]],
+               what: str, notes: List[Note]) -> Dict[Tuple[int, ...], int]:
+    """Give each sibling group an id unique machine-wide: the kernel's when usable, else dense by first CPU."""
+    ordered = sorted(groups, key=lambda g: g[0])
+    ids = [file_ids.get(g) for g in ordered]
+    if all(i is not None and i >= 0 for i in ids) and len(set(ids)) == len(ids):
+        return {g: i for g, i in zip(ordered, ids)}  # type: ignore[misc]
+    if any(i is None or i < 0 for i in ids):
+        notes.append(Note("%s-id-unusable" % what, "some %s ids are missing or -1; %ss are numbered from "
+                          "their sibling masks instead" % (what, what)))
+    else:
+        notes.append(Note("%s-id-duplicate" % what, "%s ids repeat across distinct sibling groups; %ss are "
+                          "numbered from their sibling masks instead" % (what, what)))
+    return {g: i for i, g in enumerate(ordered)}
+
+
+def _build_cpus(root: Root, node_of: Dict[int, int], notes: List[Note]) -> Tuple[Tuple[Cpu, ...], Set[int]]:
+    dir_ids = cpu_reader.list_cpu_dirs(root)
+    raw = {c: cpu_reader.read_cpu(root, c) for c in dir_ids}
+    online = _online_cpus(root, raw, notes)
+    cpuinfo = cpu_reader.read_cpuinfo(root)
+
+    in_nodes_only = sorted(set(node_of) - set(raw))
+    if in_nodes_only:
+        notes.append(Note("cpu-not-in-sysfs", "CPU(s) %s are named by a node but have no directory under "
+                          "sys/devices/system/cpu; counted as offline" % _fmt(in_nodes_only)))
+    no_topo = sorted(c for c in online if c in raw and not raw[c].has_topology)
+    if no_topo and len(no_topo) < len(raw):
+        # hwloc skips such CPUs too (look_sysfscpu: "no topology dir"); they are usually being hot-added.
+        notes.append(Note("cpu-without-topology", "online CPU(s) %s have no topology directory; treated as "
+                          "offline" % _fmt(no_topo)))
+        online -= set(no_topo)
+    online &= set(raw)
+    offline = sorted(set(raw) - online)
+    if offline:
+        notes.append(Note("offline-cpus", "CPU(s) %s are offline" % _fmt(offline)))
+
+    def group(mask: Optional[Tuple[int, ...]], cpu: int) -> Tuple[int, ...]:
+        members = tuple(c for c in (mask or ()) if c in online)
+        return members if cpu in members else (cpu,)
+
+    pkg_groups: Dict[Tuple[int, ...], List[int]] = {}
+    core_groups: Dict[Tuple[int, ...], List[int]] = {}
+    pkg_file_id: Dict[Tuple[int, ...], Optional[int]] = {}
+    for c in sorted(online):
+        r = raw[c]
+        pg = group(r.package_cpus, c)
+        pkg_groups.setdefault(pg, []).append(c)
+        pkg_file_id.setdefault(pg, r.physical_package_id)
+        core_groups.setdefault(group(r.core_cpus, c), []).append(c)
+    pkg_id = _group_ids(pkg_groups, pkg_file_id, "package", notes)
+    core_id = {g: i for i, g in enumerate(sorted(core_groups, key=lambda g: g[0]))}
+    _note_amd_compute_units(raw, core_groups, cpuinfo, notes)
+
+    cpus = []
+    for c in sorted(set(raw) | set(in_nodes_only)):
+        r = raw.get(c)
+        is_online = c in online
+        info = cpuinfo.get(c)
+        node = node_of.get(c)
+        if node is None and r is not None and r.node_link is not None:
+            node = r.node_link
+        cpus.append(Cpu(
+            id=c,
+            online=is_online,
+            node=node,
+            package=pkg_id[group(r.package_cpus, c)] if is_online and r else None,
+            core=core_id[group(r.core_cpus, c)] if is_online and r else None,
+            thread_siblings=group(r.core_cpus, c) if is_online and r else (),
+            die=r.die_id if r else None,
+            apic_id=info.apic_id if info else None,
+            max_khz=r.max_khz if r else None,
+        ))
+    return tuple(cpus), online
+
+
+def _note_amd_compute_units(raw, core_groups, cpuinfo, notes: List[Note]) -> None:
+    """AMD family 15h/16h report the two cores of a compute unit as thread siblings with distinct core_ids.
+
+    hwloc (is_amd_with_CU) then makes each thread a Core; numaprobe keeps the kernel's sibling masks, so its core
+    count is hwloc's divided by two on those machines. Say so.
+    """
+    for g in core_groups:
+        if len(g) > 1 and len({raw[c].core_id for c in g}) > 1:
+            info = cpuinfo.get(g[0])
+            if info and info.vendor == "AuthenticAMD" and info.family in (0x15, 0x16):
+                notes.append(Note("amd-compute-units", "AMD family %#x compute units: sibling CPUs have distinct "
+                                  "core ids; counted as one core per compute unit (hwloc counts each)" % info.family))
+            else:
+                notes.append(Note("siblings-distinct-core-ids", "thread siblings %s report distinct core ids"
+                                  % _fmt(g)))
+            return
+
+
+def _distances(raw_nodes: Sequence[node_reader.RawNode], notes: List[Note]) -> List[Optional[Tuple[int, ...]]]:
+    n = len(raw_nodes)
+    out: List[Optional[Tuple[int, ...]]] = []
+    for rn in raw_nodes:
+        row = rn.distance_row
+        if row is None:
+            notes.append(Note("distance-missing", "node%d has no readable distance file" % rn.id))
+            out.append(None)
+        elif len(row) > n:
+            notes.append(Note("distance-row-long", "node%d distance row has %d values for %d nodes; the first %d "
+                              "are used" % (rn.id, len(row), n, n)))
+            out.append(row[:n])
+        elif len(row) < n:
+            notes.append(Note("distance-row-short", "node%d distance row has %d values for %d nodes; unusable"
+                              % (rn.id, len(row), n)))
+            out.append(None)
+        else:
+            out.append(row)
+    return out
+
+
+def _build_devices(root: Root) -> Tuple[Device, ...]:
+    return tuple(Device(address=d.address, node=d.numa_node, local_cpus=d.local_cpus or (), vendor=d.vendor,
+                        device=d.device, pci_class=d.pci_class) for d in read_pci_devices(root))
+
+
+def build_topology(root: Root) -> Topology:
+    notes: List[Note] = []
+    node_ids = _node_ids(root, notes)
+    raw_nodes = [node_reader.read_node(root, n) for n in node_ids]
+
+    node_of: Dict[int, int] = {}
+    for rn in raw_nodes:
+        if rn.cpus_from == "cpumap":
+            notes.append(Note("node-cpulist-missing", "node%d has no cpulist; its cpumap was used" % rn.id))
+        elif rn.cpus_from == "none":
+            notes.append(Note("node-cpus-unreadable", "node%d has neither cpulist nor cpumap" % rn.id))
+        overlap = [c for c in (rn.cpus or ()) if c in node_of]
+        if overlap:
+            # hwloc calls this a buggy BIOS and drops the later node; the kernel cannot really do this.
+            notes.append(Note("overlapping-node-cpus", "CPU(s) %s are listed in node%d and node%d; kept in "
+                              "node%d" % (_fmt(overlap), node_of[overlap[0]], rn.id, node_of[overlap[0]])))
+        for c in rn.cpus or ():
+            node_of.setdefault(c, rn.id)
+
+    cpus, online = _build_cpus(root, node_of, notes)
+    if not node_ids:
+        notes.append(Note("no-numa-nodes", "no sys/devices/system/node: a kernel without NUMA; one node 0 "
+                          "holding all CPUs and memory is assumed"))
+
+    meminfo = read_meminfo(root)
+    has_cpu_file = node_reader.read_node_state(root, "has_cpu")
+    has_mem_file = node_reader.read_node_state(root, "has_memory")
+    rows = _distances(raw_nodes, notes)
+    if has_cpu_file == () and online and raw_nodes:
+        notes.append(Note("has-cpu-empty", "node/has_cpu is empty although CPUs are online; CPUs per node come "
+                          "from the node cpulists"))
+    nodes = []
+    for rn, row in zip(raw_nodes, rows):
+        node_cpus_online = tuple(sorted(c for c in (rn.cpus or ()) if c in online and node_of.get(c) == rn.id))
+        all_cpus = tuple(sorted(c for c in (rn.cpus or ()) if node_of.get(c) == rn.id))
+        has_cpu = bool(node_cpus_online)
+        has_memory = bool(rn.memory_total_bytes)
+        if has_cpu_file and (rn.id in has_cpu_file) != has_cpu:
+            notes.append(Note("has-cpu-disagrees", "node/has_cpu %s node%d, but it has %d online CPUs"
+                              % ("lists" if rn.id in has_cpu_file else "omits", rn.id, len(node_cpus_online))))
+        if has_mem_file and (rn.id in has_mem_file) != has_memory:
+            notes.append(Note("has-memory-disagrees", "node/has_memory %s node%d, whose MemTotal is %s"
+                              % ("lists" if rn.id in has_mem_file else "omits", rn.id, rn.memory_total_bytes)))
+        if not has_cpu:
+            notes.append(Note("cpuless-node", "node%d has no online CPU%s" % (
+                rn.id, " (memory-only node)" if has_memory else "")))
+        if not has_memory:
+            notes.append(Note("memoryless-node", "node%d has no memory" % rn.id))
+        nodes.append(Node(
+            id=rn.id,
+            cpus=node_cpus_online,
+            all_cpus=all_cpus,
+            memory_total_bytes=rn.memory_total_bytes,
+            memory_free_bytes=rn.memory_free_bytes,
+            distances=row,
+            has_cpu=has_cpu,
+            has_memory=has_memory,
+            hugepages=tuple(HugePages(h.size_bytes, h.total or 0, h.free or 0) for h in rn.hugepages),
+        ))
+    if not nodes:
+        # A non-NUMA kernel: numactl -H shows one node 0 too.
+        nodes.append(Node(id=0, cpus=tuple(sorted(online)), all_cpus=tuple(c.id for c in cpus),
+                          memory_total_bytes=meminfo.get("MemTotal"), memory_free_bytes=meminfo.get("MemFree"),
+                          distances=(10,), has_cpu=bool(online), has_memory=bool(meminfo.get("MemTotal"))))
+        cpus = tuple(Cpu(**{**c.__dict__, "node": 0}) for c in cpus)
+
+    unplaced = sorted(c.id for c in cpus if c.online and c.node is None)
+    if unplaced:
+        notes.append(Note("cpu-without-node", "online CPU(s) %s belong to no node" % _fmt(unplaced)))
+
+    packages = _packages(cpus)
+    allowed = read_allowed_sets(root)
+    allowed_cpus = allowed.cpus
+    if allowed_cpus is not None:
+        restricted = sorted(online - set(allowed_cpus))
+        if restricted:
+            notes.append(Note("cpuset-restricted", "this process may use only CPUs %s (%s); %s are online but "
+                              "not allowed" % (_fmt(allowed_cpus), allowed.source, _fmt(restricted))))
+    if allowed.mems is not None:
+        not_allowed = [n.id for n in nodes if n.id not in allowed.mems]
+        if not_allowed:
+            notes.append(Note("mems-restricted", "memory of node(s) %s is not allowed to this process (%s)"
+                              % (_fmt(not_allowed), allowed.source)))
+
+    total, free = meminfo.get("MemTotal"), meminfo.get("MemFree")
+    if root.kind == "live":
+        import psutil
+
+        vm = psutil.virtual_memory()
+        total, free = vm.total, vm.free
+
+    return Topology(
+        source=read_source(root),
+        nodes=tuple(nodes),
+        cpus=cpus,
+        packages=packages,
+        devices=_build_devices(root),
+        notes=tuple(notes),
+        allowed_cpus=allowed_cpus,
+        allowed_mems=allowed.mems,
+        memory_total_bytes=total,
+        memory_free_bytes=free,
+    )
+
+
+def _packages(cpus: Sequence[Cpu]) -> Tuple[Package, ...]:
+    by_pkg: Dict[int, List[Cpu]] = {}
+    for c in cpus:
+        if c.online and c.package is not None:
+            by_pkg.setdefault(c.package, []).append(c)
+    return tuple(Package(
+        id=p,
+        cpus=tuple(c.id for c in members),
+        nodes=tuple(sorted({c.node for c in members if c.node is not None})),
+        cores=len({c.core for c in members}),
+    ) for p, members in sorted(by_pkg.items()))

@@ -1,0 +1,124 @@
+"""Render a Topology for `probe`: a versioned JSON document (docs/json.md) and text like `numactl -H`, extended."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional
+
+from numaprobe import SCHEMA_VERSION
+from numaprobe.model.topology import Topology
+from numaprobe.readers.cpumask import format_cpulist
+
+
+def _notes(notes) -> List[Dict[str, str]]:
+    return [{"code": n.code, "message": n.message} for n in notes]
+
+
+def topology_to_json(topo: Topology, acpi: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    online = topo.online_cpus
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "source": {"kind": topo.source.kind, "path": topo.source.path, "kernel": topo.source.kernel,
+                   "hostname": topo.source.hostname},
+        "summary": {
+            "nodes": len(topo.nodes),
+            "packages": len(topo.packages),
+            "cores": len({c.core for c in online if c.core is not None}),
+            "cpus_online": len(online),
+            "cpus_total": len(topo.cpus),
+            "memory_total_bytes": topo.memory_total_bytes,
+            "memory_free_bytes": topo.memory_free_bytes,
+        },
+        "nodes": [{
+            "id": n.id,
+            "cpus": list(n.cpus),
+            "cpus_offline": [c for c in n.all_cpus if c not in n.cpus],
+            "memory_total_bytes": n.memory_total_bytes,
+            "memory_free_bytes": n.memory_free_bytes,
+            "distances": list(n.distances) if n.distances is not None else None,
+            "has_cpu": n.has_cpu,
+            "has_memory": n.has_memory,
+            "packages": sorted({topo.cpu(c).package for c in n.cpus if topo.cpu(c).package is not None}),
+            "hugepages": [{"size_bytes": h.size_bytes, "total": h.total, "free": h.free} for h in n.hugepages],
+        } for n in topo.nodes],
+        "packages": [{"id": p.id, "cpus": list(p.cpus), "nodes": list(p.nodes), "cores": p.cores}
+                     for p in topo.packages],
+        "cpus": [{
+            "id": c.id,
+            "online": c.online,
+            "node": c.node,
+            "package": c.package,
+            "die": c.die,
+            "core": c.core,
+            "thread_siblings": list(c.thread_siblings),
+            "apic_id": c.apic_id,
+        } for c in topo.cpus],
+        "devices": [{"address": d.address, "node": d.node, "local_cpus": list(d.local_cpus), "vendor": d.vendor,
+                     "device": d.device, "class": d.pci_class} for d in topo.devices],
+        "allowed": {"cpus": list(topo.allowed_cpus) if topo.allowed_cpus is not None else None,
+                    "mems": list(topo.allowed_mems) if topo.allowed_mems is not None else None},
+        "acpi": acpi,
+        "notes": _notes(topo.notes),
+    }
+
+
+def dumps(doc: Dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def _mib(b: Optional[int]) -> str:
+    return "?" if b is None else "%d MB" % (b // (1024 * 1024))
+
+
+def topology_to_text(topo: Topology) -> str:
+    """numactl -H's layout first (users diff against it), then what numactl does not show."""
+    out: List[str] = []
+    ids = [n.id for n in topo.nodes]
+    out.append("available: %d nodes (%s)" % (len(ids), format_cpulist(ids)))
+    for n in topo.nodes:
+        out.append("node %d cpus: %s" % (n.id, " ".join(str(c) for c in n.cpus)))
+        out.append("node %d size: %s" % (n.id, _mib(n.memory_total_bytes)))
+        out.append("node %d free: %s" % (n.id, _mib(n.memory_free_bytes)))
+    if all(n.distances is not None for n in topo.nodes):
+        out.append("node distances:")
+        width = max(3, max(len(str(i)) for i in ids) + 1)
+        out.append("node " + "".join("%*d" % (width + 1, i) for i in ids))
+        for n in topo.nodes:
+            out.append("%3d: " % n.id + "".join("%*d" % (width + 1, d) for d in n.distances or ()))
+    else:
+        out.append("node distances: unknown")
+    out.append("")
+    online = topo.online_cpus
+    out.append("summary: %d nodes, %d packages, %d cores, %d CPUs online of %d" % (
+        len(topo.nodes), len(topo.packages), len({c.core for c in online}), len(online), len(topo.cpus)))
+    for p in topo.packages:
+        out.append("package %d: cpus %s, %d cores, nodes %s" % (
+            p.id, format_cpulist(p.cpus), p.cores, format_cpulist(p.nodes) or "-"))
+    for n in topo.nodes:
+        extra = []
+        if not n.has_cpu:
+            extra.append("no CPU")
+        if not n.has_memory:
+            extra.append("no memory")
+        off = [c for c in n.all_cpus if c not in n.cpus]
+        if off:
+            extra.append("offline CPUs %s" % format_cpulist(off))
+        for h in n.hugepages:
+            if h.total:
+                extra.append("hugepages %dkB: %d/%d free" % (h.size_bytes // 1024, h.free, h.total))
+        if extra:
+            out.append("node %d: %s" % (n.id, "; ".join(extra)))
+    with_node = [d for d in topo.devices if d.node is not None]
+    if topo.devices:
+        out.append("PCI devices: %d, %d with a NUMA node" % (len(topo.devices), len(with_node)))
+        for d in with_node:
+            out.append("  %s node %d cpus %s" % (d.address, d.node, format_cpulist(d.local_cpus) or "-"))
+    if topo.allowed_cpus is not None:
+        out.append("allowed cpus: %s; mems: %s" % (
+            format_cpulist(topo.allowed_cpus),
+            format_cpulist(topo.allowed_mems) if topo.allowed_mems is not None else "?"))
+    if topo.notes:
+        out.append("notes:")
+        for note in topo.notes:
+            out.append("  [%s] %s" % (note.code, note.message))
+    return "\n".join(out) + "\n"

@@ -42,6 +42,7 @@ class PlacementInput:
     free_hugepages: Tuple[Tuple[int, Tuple[int, ...]], ...] = ()  # (page size, free pages per node)
     committed_cpus: Tuple[int, ...] = ()  # CPUs already confined to by other processes or guests
     cost_source: str = "SLIT"
+    thread_rank: Tuple[Tuple[int, int], ...] = ()  # (cpu, its position among its core's SMT siblings)
 
     def index(self, node_id: int) -> int:
         return self.node_ids.index(node_id)
@@ -127,7 +128,9 @@ def placement_input(topology: Topology, committed_cpus: Iterable[int] = (),
     sizes = sorted({h.size_bytes for node in topology.nodes for h in node.hugepages})
     huge = tuple((size, tuple(next((h.free for h in node.hugepages if h.size_bytes == size), 0)
                               for node in topology.nodes)) for size in sizes)
-    return PlacementInput(node_ids=ids, cpus=cpus,
+    rank = tuple((c.id, c.thread_siblings.index(c.id) if c.id in c.thread_siblings else 0)
+                 for c in topology.cpus if c.online)
+    return PlacementInput(node_ids=ids, cpus=cpus, thread_rank=rank,
                           free_bytes=tuple(max(0, node.memory_free_bytes or 0) for node in topology.nodes),
                           distance=distance, busy=tuple(busy), package=tuple(packages), free_hugepages=huge,
                           committed_cpus=tuple(sorted(committed)), cost_source=source)
@@ -302,10 +305,11 @@ def pick_cpus(inp: PlacementInput, nodes: Sequence[int], vcpus: int) -> Tuple[Tu
     rest = vcpus - sum(shares.values())
     for i in sorted(idx, key=lambda i: (-(vcpus * len(inp.cpus[i]) % total), i))[:rest]:
         shares[i] += 1
+    rank = dict(inp.thread_rank)
     pinning: List[int] = []
     for i in idx:
-        # Even-numbered positions first: with the usual sibling numbering this takes one thread per core.
-        order = sorted(inp.cpus[i], key=lambda c: (c in committed, inp.cpus[i].index(c) % 2, c))
+        # One thread per core first: a vCPU on a sibling of a busy thread gets a fraction of a core.
+        order = sorted(inp.cpus[i], key=lambda c: (c in committed, rank.get(c, 0), c))
         pinning.extend(order[k % len(order)] for k in range(shares[i]))
     return cpuset, tuple(pinning)
 

@@ -1,0 +1,67 @@
+"""`numaprobe advise`: where to put a domain (VM, container, process), with ready-to-paste configuration."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
+
+FORMATS = ("text", "json", "numactl", "libvirt", "xl", "systemd")
+
+
+def advise_command(
+    vcpus: int = typer.Option(..., "--vcpus", help="vCPUs (or threads) of the domain."),
+    memory: str = typer.Option(..., "--memory", help="Memory of the domain: 512M, 16G, 1T, 16GiB."),
+    device: Optional[str] = typer.Option(None, "--device", metavar="PCI_ADDRESS",
+                                         help="A PCI device the domain uses (0000:81:00.0): pulls it to its node."),
+    hugepages: Optional[str] = typer.Option(None, "--hugepages", metavar="2M|1G",
+                                            help="Back the memory with free huge pages of this size."),
+    mode: str = typer.Option("strict", "--mode", help="Memory policy: strict, preferred or interleave."),
+    count: int = typer.Option(1, "--count", help="Place this many such domains, one after another."),
+    sample: Optional[float] = typer.Option(None, "--sample", metavar="SECONDS",
+                                           help="Sample live CPU load for this long (live host only)."),
+    fmt: str = typer.Option("text", "--format", help="text, json, numactl, libvirt, xl or systemd."),
+    root: Optional[str] = root_option(),
+    as_json: bool = json_option(),
+) -> None:
+    """The smallest, most compact, least loaded set of nodes for a domain; exit 1 if it cannot be placed."""
+    from dataclasses import replace
+
+    from numaprobe.advise import advice
+    from numaprobe.advise.search import PlacementRequest
+    from numaprobe.errors import InputError
+    from numaprobe.model.build import build_topology
+
+    if as_json:
+        fmt = "json"
+    if fmt not in FORMATS:
+        raise InputError("bad --format %r: use %s" % (fmt, ", ".join(FORMATS)))
+    if sample is not None and (sample <= 0 or root is not None):
+        raise InputError("--sample needs a positive number of seconds and the live host (no --root)")
+    memory_bytes = advice.parse_size(memory)
+    huge = advice.parse_hugepages(hugepages)
+    advice.check_request(vcpus, memory_bytes, mode, count)
+    src = open_root_or_fail(root)
+    topo = build_topology(src)
+    req = PlacementRequest(vcpus=vcpus, memory_bytes=memory_bytes, hugepage_bytes=huge, mode=mode)
+    if device:
+        address, node = advice.device_node(topo, device)
+        req = replace(req, device=address, device_node=node)
+    inp = advice.input_from_root(src, topo, sample)
+    result = advice.advise(inp, req, count)
+    if fmt == "json":
+        emit(advice.dumps(advice.to_json(result)))
+    elif fmt == "text":
+        emit(advice.to_text(result))
+    else:
+        emit(advice.config_text(result, fmt))
+    if not result.feasible:
+        if fmt != "text":
+            typer.echo(advice.explain_infeasible(result), err=True)
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("advise")(advise_command)

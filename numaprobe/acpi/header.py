@@ -1,0 +1,127 @@
+"""The common ACPI table header (ACPI 6.5 section 5.2.6) and the checksum rule.
+
+Layout from ACPICA ``ACPI_TABLE_HEADER`` (actbl.h); field names follow the spec, the comment gives the name
+``iasl -d`` prints. Strings are kept as raw bytes here: firmware pads with NULs as often as with spaces (the
+EPYC SRAT in the corpus has ``"AMD\\0\\0\\0"``), and the raw form is what a rebuilt table must reproduce.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict
+
+from construct import Bytes, ConstructError, Int8ul, Int32ul, Struct
+
+from numaprobe.acpi.errors import AcpiTableError
+
+HEADER_SIZE = 36
+
+acpi_header = Struct(
+    "signature" / Bytes(4),  # Signature
+    "length" / Int32ul,  # Table Length: the whole table, header included
+    "revision" / Int8ul,  # Revision: the table's own revision, which Linux uses (SRAT PXM width, HMAT layout)
+    "checksum" / Int8ul,  # Checksum: makes all Length bytes sum to 0 mod 256
+    "oem_id" / Bytes(6),  # Oem ID
+    "oem_table_id" / Bytes(8),  # Oem Table ID
+    "oem_revision" / Int32ul,  # Oem Revision
+    "creator_id" / Bytes(4),  # Asl Compiler ID
+    "creator_revision" / Int32ul,  # Asl Compiler Revision
+)
+
+
+def acpi_string(raw: bytes) -> str:
+    """An ACPI fixed-width name as people read it: cut at the first NUL, as iasl prints it."""
+    return raw.split(b"\x00", 1)[0].decode("latin-1")
+
+
+def table_checksum(data: bytes) -> int:
+    """Sum of all bytes mod 256; 0 for a valid table."""
+    return sum(data) & 0xFF
+
+
+def expected_checksum(data: bytes) -> int:
+    """The value byte 9 must hold so that the table sums to 0 (what iasl prints as 'should be')."""
+    rest = (sum(data) - data[9]) & 0xFF
+    return (-rest) & 0xFF
+
+
+@dataclass(frozen=True)
+class AcpiHeader:
+    signature: str
+    length: int
+    revision: int
+    checksum: int
+    checksum_ok: bool
+    checksum_expected: int
+    oem_id: str
+    oem_table_id: str
+    oem_revision: int
+    creator_id: str
+    creator_revision: int
+    raw_oem_id: bytes
+    raw_oem_table_id: bytes
+    raw_creator_id: bytes
+
+    def to_json(self) -> Dict[str, Any]:
+        return {
+            "signature": self.signature,
+            "revision": self.revision,
+            "length": self.length,
+            "checksum": self.checksum,
+            "checksum_ok": self.checksum_ok,
+            "oem_id": self.oem_id,
+            "oem_table_id": self.oem_table_id,
+            "oem_revision": self.oem_revision,
+            "creator_id": self.creator_id,
+            "creator_revision": self.creator_revision,
+        }
+
+
+def _printable_signature(sig: bytes) -> bool:
+    return all(0x20 < b < 0x7F for b in sig)
+
+
+def parse_header(data: bytes) -> AcpiHeader:
+    """Decode the 36-byte header. ``data`` must be the table cut to its usable length (see split_table)."""
+    if len(data) < HEADER_SIZE:
+        raise AcpiTableError("%d bytes is shorter than the %d-byte ACPI table header" % (len(data), HEADER_SIZE))
+    try:
+        c = acpi_header.parse(data[:HEADER_SIZE])
+    except ConstructError as e:  # pragma: no cover - 36 bytes always parse
+        raise AcpiTableError("cannot decode the ACPI header: %s" % e) from None
+    if not _printable_signature(c.signature):
+        raise AcpiTableError("not an ACPI table: signature %r is not four printable characters" % bytes(c.signature))
+    if c.length < HEADER_SIZE:
+        raise AcpiTableError("%s: header length %d is shorter than the header itself"
+                             % (c.signature.decode("ascii"), c.length))
+    body = data[:c.length]
+    return AcpiHeader(
+        signature=c.signature.decode("ascii"),
+        length=c.length,
+        revision=c.revision,
+        checksum=c.checksum,
+        checksum_ok=table_checksum(body) == 0,
+        checksum_expected=expected_checksum(body),
+        oem_id=acpi_string(c.oem_id),
+        oem_table_id=acpi_string(c.oem_table_id),
+        oem_revision=c.oem_revision,
+        creator_id=acpi_string(c.creator_id),
+        creator_revision=c.creator_revision,
+        raw_oem_id=bytes(c.oem_id),
+        raw_oem_table_id=bytes(c.oem_table_id),
+        raw_creator_id=bytes(c.creator_id),
+    )
+
+
+def build_table(signature: bytes, revision: int, body: bytes, oem_id: bytes = b"NUMAPR",
+                oem_table_id: bytes = b"TESTTBL ", oem_revision: int = 1, creator_id: bytes = b"NPRB",
+                creator_revision: int = 1, fix_checksum: bool = True) -> bytes:
+    """Prefix ``body`` with a header built from acpi_header and set the checksum (tests and fixtures)."""
+    length = HEADER_SIZE + len(body)
+    head = acpi_header.build(dict(signature=signature, length=length, revision=revision, checksum=0,
+                                  oem_id=oem_id, oem_table_id=oem_table_id, oem_revision=oem_revision,
+                                  creator_id=creator_id, creator_revision=creator_revision))
+    table = bytearray(head + body)
+    if fix_checksum:
+        table[9] = expected_checksum(bytes(table))
+    return bytes(table)

@@ -109,6 +109,7 @@ def _build_cpus(root: Root, node_of: Dict[int, int], notes: List[Note]) -> Tuple
         pkg_groups.setdefault(pg, []).append(c)
         pkg_file_id.setdefault(pg, r.physical_package_id)
         core_groups.setdefault(group(r.core_cpus, c), []).append(c)
+    _note_missing_sibling_info(raw, online, notes)
     pkg_id = _group_ids(pkg_groups, pkg_file_id, "package", notes)
     core_id = {g: i for i, g in enumerate(sorted(core_groups, key=lambda g: g[0]))}
     _note_amd_compute_units(raw, core_groups, cpuinfo, notes)
@@ -133,6 +134,21 @@ def _build_cpus(root: Root, node_of: Dict[int, int], notes: List[Note]) -> Tuple
             max_khz=r.max_khz if r else None,
         ))
     return tuple(cpus), online
+
+
+def _note_missing_sibling_info(raw, online: Set[int], notes: List[Note]) -> None:
+    """Some kernels (PS3, s390 before 3.x, fake test trees) export no core or package sibling masks.
+
+    hwloc then creates no Core (or Package) objects at all; numaprobe counts each CPU as its own core (or
+    package), which is what the scheduler sees, and says so.
+    """
+    present = [raw[c] for c in online if raw[c].has_topology]
+    if present and all(r.core_cpus is None for r in present):
+        notes.append(Note("core-info-missing", "no CPU exports core sibling masks (core_cpus/thread_siblings); "
+                          "each CPU is counted as its own core"))
+    if present and all(r.package_cpus is None and r.physical_package_id is None for r in present):
+        notes.append(Note("package-info-missing", "no CPU exports package information (package_cpus/"
+                          "core_siblings/physical_package_id); each CPU is counted as its own package"))
 
 
 def _note_amd_compute_units(raw, core_groups, cpuinfo, notes: List[Note]) -> None:
@@ -250,6 +266,9 @@ def build_topology(root: Root) -> Topology:
         notes.append(Note("cpu-without-node", "online CPU(s) %s belong to no node" % _fmt(unplaced)))
 
     packages = _packages(cpus)
+    _note_nodes_straddling_packages(nodes, packages, notes)
+    _note_initiators(root, nodes, notes)
+    _note_gpu_memory_nodes(root, notes)
     allowed = read_allowed_sets(root)
     allowed_cpus = allowed.cpus
     if allowed_cpus is not None:
@@ -282,6 +301,46 @@ def build_topology(root: Root) -> Topology:
         memory_total_bytes=total,
         memory_free_bytes=free,
     )
+
+
+def _note_nodes_straddling_packages(nodes: Sequence[Node], packages: Sequence[Package],
+                                    notes: List[Note]) -> None:
+    """A node that shares CPUs with a package without either holding the other (QEMU lets one build this;
+    SNC firmware bugs too). hwloc refuses such a node ("intersection without inclusion") and hangs it at the
+    machine level with all CPUs; numaprobe keeps the kernel's CPU list."""
+    for n in nodes:
+        ncpus = set(n.cpus)
+        for p in packages:
+            pcpus = set(p.cpus)
+            if ncpus & pcpus and not (ncpus <= pcpus or pcpus <= ncpus):
+                notes.append(Note("node-straddles-packages", "node%d (CPUs %s) partly overlaps package %d (CPUs "
+                                  "%s)" % (n.id, _fmt(n.cpus), p.id, _fmt(p.cpus))))
+                break
+
+
+def _note_initiators(root: Root, nodes: Sequence[Node], notes: List[Note]) -> None:
+    """Linux 5.10+ publishes HMAT's best initiators per memory node (access1: CPUs only, access0: any
+    initiator). hwloc adds the initiators' CPUs to the node's CPU set; numaprobe reports the link."""
+    for n in nodes:
+        for access in ("access1", "access0"):
+            names = root.try_listdir("sys/devices/system/node/node%d/%s/initiators" % (n.id, access))
+            inits = sorted(int(x[4:]) for x in names if x.startswith("node") and x[4:].isdigit())
+            if inits:
+                if inits != [n.id]:
+                    notes.append(Note("hmat-initiators", "node%d's nearest initiators (%s) are node(s) %s"
+                                      % (n.id, access, _fmt(inits))))
+                break
+
+
+def _note_gpu_memory_nodes(root: Root, notes: List[Note]) -> None:
+    """NVIDIA GPU memory onlined as NUMA nodes (POWER9/Grace). hwloc hides them on POWER unless told to keep."""
+    base = "proc/driver/nvidia/gpus"
+    for gpu in root.try_listdir(base):
+        status = root.read_text("%s/%s/numa_status" % (base, gpu)) or ""
+        for line in status.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "Node" and value.strip().lstrip("-").isdigit() and int(value) >= 0:
+                notes.append(Note("gpu-memory-node", "node%d is the memory of GPU %s" % (int(value), gpu)))
 
 
 def _packages(cpus: Sequence[Cpu]) -> Tuple[Package, ...]:

@@ -73,7 +73,8 @@ def read_cpu(root: Root, cpu_id: int) -> RawCpu:
         core_cpus = _mask(root, topo, "thread_siblings_list", "thread_siblings")
     return RawCpu(
         id=cpu_id,
-        online_file=None if online is None else online == "1",
+        # 2.6-era ia64 kernels leave cpuN/online empty; hwloc then treats the CPU as online, and so do we.
+        online_file={"0": False, "1": True}.get(online or ""),
         has_topology=has_topology,
         physical_package_id=_int(root.read_text(topo + "/physical_package_id")),
         die_id=_int(root.read_text(topo + "/die_id")),

@@ -146,6 +146,23 @@ cap_nonuma() {
         -smp 8,sockets=2,cores=2,threads=2 -m 1G
 }
 
+# 7b. The same machine with the kernel's fake NUMA (numa=fake=2): nodes that no SRAT describes.
+cap_numafake() {
+    run 2s2c2t-nonuma-numafake2 APPEND=numa=fake=2 -- \
+        -smp 8,sockets=2,cores=2,threads=2 -m 1G
+}
+
+# 7c. A node with CPUs and no memory: QEMU node 1 has socket 1 and no memdev, so SRAT has
+#     APIC entries for PXM 1 and no memory entry.
+cap_memless() {
+    run 2s2c-2node-memoryless-node1 -- \
+        -smp 4,sockets=2,cores=2 -m 2G \
+        $(mem 0 2G) \
+        -numa node,nodeid=0,memdev=m0 -numa node,nodeid=1 \
+        -numa cpu,node-id=0,socket-id=0 -numa cpu,node-id=1,socket-id=1 \
+        -numa dist,src=0,dst=1,val=21
+}
+
 # 8. Placement playground: 4 sockets x 4 cores, 2 nodes per socket (NPS2/SNC2-like), 8 nodes.
 #    SLIT: 10 local, 12 same socket, 20 neighbour socket (0-1, 0-2, 1-3, 2-3), 32 diagonal
 #    (0-3, 1-2). Memory 4G, uneven: node 0 2G, node 5 512M, the other six 256M.
@@ -170,6 +187,6 @@ cap_8node() {
         -smp 16,sockets=4,cores=4 -m 4G "${numa[@]}"
 }
 
-ALL=(2s4c2t snc4 memonly hmat sparse sparse_split hotplug nonuma 8node)
+ALL=(2s4c2t snc4 memonly hmat sparse sparse_split hotplug nonuma numafake memless 8node)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 for x in "$@"; do "cap_$x"; done

@@ -143,6 +143,10 @@ def populate(alloc: BuddyAllocator, req: DomainRequest, extent_orders: Optional[
             else:
                 got, state = _round_robin(alloc, o, n_ext, FALLBACK_DISTANCE, _interleave_step(alloc, nodes),
                                           state, True)
+                if sum(r.count for r in got) < n_ext:
+                    # The extent that failed still advanced the interleave cursor (interleave_nodes() moves
+                    # il_prev before allocating); Xen's last_alloc_node, by contrast, moves only on success.
+                    state = (state + 1) % len(nodes)
             runs += got
             pages -= sum(r.count for r in got) << o
     by_node = {n: 0 for n in alloc.nodes}

@@ -84,7 +84,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     try:
         rv = app(args=argv, prog_name="numaprobe", standalone_mode=False)
     except NumaprobeError as e:
-        typer.echo("numaprobe: error: %s" % e, err=True)
+        typer.echo("numaprobe: error: %s" % " ".join(str(e).split("\n")), err=True)
         sys.exit(e.exit_code)
     except click.exceptions.UsageError as e:
         # click would print the usage block and a hint; one line says the same and greps well.

@@ -22,7 +22,7 @@ from numaprobe.errors import InputError, UnsafeArchiveError
 MAX_FILE_BYTES = 16 * 1024 * 1024
 # Whole-archive bounds: the largest hwloc corpus tree has ~16,000 members and a few MB of text.
 MAX_ARCHIVE_MEMBERS = 200_000
-MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 256 * 1024 * 1024
 MAX_COMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_LINK_HOPS = 40  # as Linux's MAXSYMLINKS
 
@@ -267,7 +267,9 @@ class TarRoot(Root):
         except (tarfile.TarError, EOFError, OSError, ValueError) as e:
             if isinstance(e, InputError):
                 raise
-            raise InputError("%s: not a readable tar archive (%s)" % (self.path, e)) from None
+            # tarfile's "r:*" error lists every compression it tried, one per line; the first line says enough.
+            why = (str(e).splitlines() or [type(e).__name__])[0].rstrip(":")
+            raise InputError("%s: not a readable tar archive (%s)" % (self.path, why)) from None
         except MemoryError:
             raise InputError("%s: archive too large to read in memory" % self.path) from None
         if count == 0:

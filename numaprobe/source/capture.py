@@ -1,0 +1,230 @@
+"""Snapshot a live host's NUMA-relevant /sys and /proc into a tarball that `--root` reads back.
+
+Everything hwloc-gather-topology takes for NUMA, plus what it lacks (ACPI tables, firmware memmap, memory blocks,
+buddyinfo/zoneinfo, PCI locality, dmesg) and a manifest. Files are copied by reading them (sysfs sizes lie),
+symlinks are kept as links, and the archive is written under a temporary name beside the target and renamed
+only when complete: an interrupted capture leaves nothing at the target path.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import posixpath
+import signal
+import subprocess
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from numaprobe import SCHEMA_VERSION, __version__
+from numaprobe.errors import InputError
+from numaprobe.source.root import DirectoryRoot, Root
+
+# Files the guest-side capture.sh also refuses: sysfs has a few multi-MB binary attributes (PCI config, ROMs).
+CAPTURE_MAX_FILE = 1024 * 1024
+
+# Trees walked recursively (links kept, never followed).
+TREES = (
+    "sys/devices/system/node",
+    "sys/devices/system/cpu",
+    "sys/devices/system/memory",
+    "sys/firmware/acpi/tables",
+    "sys/firmware/memmap",
+    "sys/kernel/mm/hugepages",
+)
+# Subdirectories that are large, volatile or irrelevant to NUMA.
+SKIP_NAMES = {"power", "cpuidle", "hotplug", "uevent", "subsystem", "driver", "firmware_node", "microcode",
+              "vulnerabilities", "trace", "events"}
+SINGLE_FILES = (
+    "proc/cpuinfo", "proc/meminfo", "proc/stat", "proc/cmdline", "proc/version", "proc/buddyinfo",
+    "proc/zoneinfo", "proc/pagetypeinfo", "proc/iomem", "proc/mounts", "proc/self/status", "proc/self/cpuset",
+    "proc/self/cgroup", "proc/self/numa_maps", "proc/sys/kernel/osrelease", "proc/sys/kernel/hostname",
+    "sys/fs/cgroup/cpuset.cpus.effective", "sys/fs/cgroup/cpuset.mems.effective",
+)
+PCI_ATTRS = ("numa_node", "local_cpulist", "local_cpus", "vendor", "device", "class")
+PROC_PID_FILES = ("numa_maps", "status", "cmdline", "stat")
+
+
+@dataclass
+class CaptureResult:
+    path: str
+    files: int
+    links: int
+    unreadable: List[Tuple[str, str]] = field(default_factory=list)
+
+
+class _Writer:
+    def __init__(self, tf: tarfile.TarFile, now: float) -> None:
+        self.tf = tf
+        self.now = now
+        self.seen = set()
+        self.files = 0
+        self.links = 0
+        self.unreadable: List[Tuple[str, str]] = []
+
+    def _dirs(self, rel: str) -> None:
+        parent = posixpath.dirname(rel)
+        chain = []
+        while parent and parent not in self.seen:
+            chain.append(parent)
+            parent = posixpath.dirname(parent)
+        for d in reversed(chain):
+            info = tarfile.TarInfo(d)
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o755
+            info.mtime = self.now
+            self.tf.addfile(info)
+            self.seen.add(d)
+
+    def add_bytes(self, rel: str, data: bytes) -> None:
+        if rel in self.seen:
+            return
+        self._dirs(rel)
+        info = tarfile.TarInfo(rel)
+        info.size = len(data)
+        info.mode = 0o444
+        info.mtime = self.now
+        self.tf.addfile(info, io.BytesIO(data))
+        self.seen.add(rel)
+        self.files += 1
+
+    def add_link(self, rel: str, target: str) -> None:
+        if rel in self.seen:
+            return
+        self._dirs(rel)
+        info = tarfile.TarInfo(rel)
+        info.type = tarfile.SYMTYPE
+        info.linkname = target
+        info.mode = 0o777
+        info.mtime = self.now
+        self.tf.addfile(info)
+        self.seen.add(rel)
+        self.links += 1
+
+    def copy(self, root: Root, rel: str) -> None:
+        try:
+            data = root.read_bytes(rel, CAPTURE_MAX_FILE)
+        except OSError as e:
+            self.unreadable.append((rel, e.strerror or str(e)))
+            return
+        self.add_bytes(rel, data)
+
+
+def _walk(root: Root, top: str, w: _Writer, depth: int = 0) -> None:
+    if depth > 12:  # sysfs trees here are at most ~6 deep; a loop of directories must not recurse forever
+        return
+    for name in root.try_listdir(top):
+        if name in SKIP_NAMES:
+            continue
+        rel = top + "/" + name
+        target = root.readlink(rel)
+        if target is not None:
+            w.add_link(rel, target)
+        elif root.is_dir(rel):
+            _walk(root, rel, w, depth + 1)
+        else:
+            w.copy(root, rel)
+
+
+def _pci(root: Root, w: _Writer) -> None:
+    base = "sys/bus/pci/devices"
+    for addr in root.try_listdir(base):
+        rel = base + "/" + addr
+        target = root.readlink(rel)
+        if target is None:
+            continue
+        w.add_link(rel, target)
+        real = root.realpath(rel)
+        for attr in PCI_ATTRS:
+            if root.exists(real + "/" + attr):
+                w.copy(root, real + "/" + attr)
+
+
+def _dmesg(w: _Writer) -> None:
+    """The kernel log names SRAT/NUMA decisions (PXM -> node) that sysfs does not; unreadable without root
+    when kernel.dmesg_restrict=1, which is then recorded, not fatal."""
+    try:
+        proc = subprocess.run(["dmesg"], capture_output=True, timeout=20, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        w.unreadable.append(("dmesg.txt", str(e)))
+        return
+    if proc.returncode != 0 or not proc.stdout:
+        w.unreadable.append(("dmesg.txt", proc.stderr.decode("utf-8", "replace").strip() or "dmesg failed"))
+        return
+    w.add_bytes("dmesg.txt", proc.stdout)
+
+
+def write_capture(out_path: str, pids: Sequence[int] = (), root: Optional[Root] = None,
+                  with_dmesg: bool = True) -> CaptureResult:
+    """Write the capture to out_path atomically. Raises InputError for an unusable target."""
+    root = root or DirectoryRoot("/", kind="live")
+    out_path = os.path.abspath(out_path)
+    out_dir = os.path.dirname(out_path)
+    if not os.path.isdir(out_dir):
+        raise InputError("%s: directory does not exist" % out_dir)
+    if os.path.isdir(out_path):
+        raise InputError("%s: is a directory" % out_path)
+    mode = "w:gz"
+    if out_path.endswith((".tar.xz", ".txz")):
+        mode = "w:xz"
+    elif out_path.endswith((".tar.bz2", ".tbz2")):
+        mode = "w:bz2"
+    elif out_path.endswith(".tar"):
+        mode = "w"
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(out_path) + ".", suffix=".partial", dir=out_dir)
+    except OSError as e:
+        raise InputError("cannot write in %s: %s" % (out_dir, e.strerror or e)) from None
+    # SIGTERM (a systemd stop, `timeout`) must clean up like SIGINT does.
+    old_term = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    except ValueError:  # not the main thread
+        old_term = None
+    try:
+        now = time.time()
+        with os.fdopen(fd, "wb") as f, tarfile.open(fileobj=f, mode=mode, format=tarfile.PAX_FORMAT) as tf:
+            w = _Writer(tf, now)
+            for top in TREES:
+                _walk(root, top, w)
+            for rel in SINGLE_FILES:
+                if root.exists(rel):
+                    w.copy(root, rel)
+            _pci(root, w)
+            for pid in pids:
+                for name in PROC_PID_FILES:
+                    w.copy(root, "proc/%d/%s" % (pid, name))
+            if with_dmesg:
+                _dmesg(w)
+            manifest = {
+                "schema_version": SCHEMA_VERSION,
+                "numaprobe_version": __version__,
+                "kernel": platform.release(),
+                "hostname": platform.node(),
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+                "uid": os.geteuid(),
+                "pids": list(pids),
+                "files": w.files,
+                "links": w.links,
+                "unreadable": [{"path": p, "why": why} for p, why in w.unreadable],
+            }
+            w.add_bytes("numaprobe-manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out_path)
+        return CaptureResult(out_path, w.files, w.links, w.unreadable)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)

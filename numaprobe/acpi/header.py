@@ -8,7 +8,7 @@ EPYC SRAT in the corpus has ``"AMD\\0\\0\\0"``), and the raw form is what a rebu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from construct import Bytes, ConstructError, Int8ul, Int32ul, Struct
 
@@ -30,8 +30,10 @@ acpi_header = Struct(
 
 
 def acpi_string(raw: bytes) -> str:
-    """An ACPI fixed-width name as people read it: cut at the first NUL, as iasl prints it."""
-    return raw.split(b"\x00", 1)[0].decode("latin-1")
+    """An ACPI fixed-width name as people read it, by iasl's rule (AcpiUtCheckAndRepairAscii): cut at the first
+    NUL, any other non-printable byte shown as a space (the HP DL360 G7 SRAT's creator id is D2 04 00 00)."""
+    name = raw.split(b"\x00", 1)[0]
+    return "".join(chr(b) if 0x20 <= b < 0x7F else " " for b in name)
 
 
 def table_checksum(data: bytes) -> int:
@@ -61,6 +63,12 @@ class AcpiHeader:
     raw_oem_id: bytes
     raw_oem_table_id: bytes
     raw_creator_id: bytes
+
+    def build_args(self) -> Dict[str, Any]:
+        """Keyword arguments for build_table (and build_srat/slit/hmat) that reproduce this header."""
+        return dict(revision=self.revision, oem_id=self.raw_oem_id, oem_table_id=self.raw_oem_table_id,
+                    oem_revision=self.oem_revision, creator_id=self.raw_creator_id,
+                    creator_revision=self.creator_revision, checksum=self.checksum)
 
     def to_json(self) -> Dict[str, Any]:
         return {
@@ -115,13 +123,13 @@ def parse_header(data: bytes) -> AcpiHeader:
 
 def build_table(signature: bytes, revision: int, body: bytes, oem_id: bytes = b"NUMAPR",
                 oem_table_id: bytes = b"TESTTBL ", oem_revision: int = 1, creator_id: bytes = b"NPRB",
-                creator_revision: int = 1, fix_checksum: bool = True) -> bytes:
-    """Prefix ``body`` with a header built from acpi_header and set the checksum (tests and fixtures)."""
+                creator_revision: int = 1, checksum: Optional[int] = None) -> bytes:
+    """Prefix ``body`` with a header built from acpi_header; the checksum is computed unless given (tests and
+    fixtures: a given one reproduces a broken table)."""
     length = HEADER_SIZE + len(body)
     head = acpi_header.build(dict(signature=signature, length=length, revision=revision, checksum=0,
                                   oem_id=oem_id, oem_table_id=oem_table_id, oem_revision=oem_revision,
                                   creator_id=creator_id, creator_revision=creator_revision))
     table = bytearray(head + body)
-    if fix_checksum:
-        table[9] = expected_checksum(bytes(table))
+    table[9] = expected_checksum(bytes(table)) if checksum is None else checksum
     return bytes(table)

@@ -386,8 +386,22 @@ def build_structure(fields: Dict[str, Any]) -> bytes:
     return layout.build(fields)
 
 
-def build_hmat(structures: Sequence[Dict[str, Any]], revision: int = 2, **header: Any) -> bytes:
-    body = hmat_preamble.build(dict(reserved=0))
+def structure_fields(s: Any) -> Any:
+    """The inverse of decoding: the construct fields of a decoded structure (raw bytes for a raw one)."""
+    if isinstance(s, HmatRawStructure):
+        return s.raw
+    out: Dict[str, Any] = {"type": s.type}
+    for sub in STRUCTURE_LAYOUTS[s.type].subcons:
+        if sub.name == "type":
+            continue
+        v = getattr(s, sub.name)
+        out[sub.name] = [e for row in v for e in row] if sub.name == "entries" else v
+    return out
+
+
+def build_hmat(structures: Sequence[Any], revision: int = 2, reserved: int = 0, **header: Any) -> bytes:
+    """An HMAT from structure dicts (or raw bytes), with a valid checksum unless one is given."""
+    body = hmat_preamble.build(dict(reserved=reserved))
     for s in structures:
         body += s if isinstance(s, (bytes, bytearray)) else build_structure(s)
     return build_table(b"HMAT", revision, body, **header)

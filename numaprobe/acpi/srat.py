@@ -471,10 +471,27 @@ def build_subtable(fields: Dict[str, Any]) -> bytes:
     return layout.build({k: v for k, v in fields.items() if k != "type"})
 
 
-def build_srat(subtables: Sequence[Dict[str, Any]], revision: int = 3, table_revision: int = 1,
+def subtable_fields(entry: SratEntry) -> Any:
+    """The inverse of decoding: the construct fields of a decoded entry (raw bytes for a raw entry), so that
+    ``build_subtable(subtable_fields(e))`` gives back the subtable's bytes (up to its layout's size)."""
+    if isinstance(entry, SratRawEntry):
+        return entry.raw
+    layout = SUBTABLE_LAYOUTS[entry.type]
+    out: Dict[str, Any] = {"type": entry.type}
+    for sub in layout.subcons:
+        if sub.name == "type":
+            continue
+        if sub.name == "proximity_domain" and isinstance(entry, SratMemoryAffinity):
+            out[sub.name] = entry.proximity_domain_raw  # the stored value, not the revision-1 masked one
+        else:
+            out[sub.name] = getattr(entry, sub.name)
+    return out
+
+
+def build_srat(subtables: Sequence[Any], revision: int = 3, table_revision: int = 1, reserved: int = 0,
                **header: Any) -> bytes:
-    """An SRAT from subtable dicts (or raw bytes for unknown types), with a valid checksum."""
-    body = srat_preamble.build(dict(table_revision=table_revision, reserved=0))
+    """An SRAT from subtable dicts (or raw bytes for unknown types), with a valid checksum unless one is given."""
+    body = srat_preamble.build(dict(table_revision=table_revision, reserved=reserved))
     for s in subtables:
         body += s if isinstance(s, (bytes, bytearray)) else build_subtable(s)
     return build_table(b"SRAT", revision, body, **header)

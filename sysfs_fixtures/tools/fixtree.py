@@ -110,10 +110,11 @@ class Tree:
 
     def remove(self, name: str) -> None:
         """Remove a member and, for a directory, everything under it."""
-        if name not in self.members:
-            raise KeyError(name)
         prefix = name + "/"
-        for key in [k for k in self.members if k == name or k.startswith(prefix)]:
+        doomed = [k for k in self.members if k == name or k.startswith(prefix)]
+        if not doomed:
+            raise KeyError(name)
+        for key in doomed:
             del self.members[key]
 
     def rename(self, old: str, new: str) -> None:

@@ -85,8 +85,10 @@ class AcpiHeader:
         }
 
 
-def _printable_signature(sig: bytes) -> bool:
-    return all(0x20 < b < 0x7F for b in sig)
+def _valid_signature(sig: bytes) -> bool:
+    """ACPICA AcpiUtValidNameChar: A-Z, 0-9 and '_' ('!' only last). Rejects text files named by mistake."""
+    return len(sig) == 4 and all(chr(b).isdigit() or 0x41 <= b <= 0x5A or b == 0x5F or (b == 0x21 and i == 3)
+                                 for i, b in enumerate(sig))
 
 
 def parse_header(data: bytes) -> AcpiHeader:
@@ -97,8 +99,8 @@ def parse_header(data: bytes) -> AcpiHeader:
         c = acpi_header.parse(data[:HEADER_SIZE])
     except ConstructError as e:  # pragma: no cover - 36 bytes always parse
         raise AcpiTableError("cannot decode the ACPI header: %s" % e) from None
-    if not _printable_signature(c.signature):
-        raise AcpiTableError("not an ACPI table: signature %r is not four printable characters" % bytes(c.signature))
+    if not _valid_signature(c.signature):
+        raise AcpiTableError("not an ACPI table: signature %r is not four of A-Z, 0-9, _" % bytes(c.signature))
     if c.length < HEADER_SIZE:
         raise AcpiTableError("%s: header length %d is shorter than the header itself"
                              % (c.signature.decode("ascii"), c.length))

@@ -1,0 +1,118 @@
+"""Text rendering of decoded ACPI tables for people: a compact `iasl -d`, one line per entry."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, List, Optional, Sequence
+
+from numaprobe.model.topology import Note
+
+
+def _size(n: int) -> str:
+    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return "%d %s" % (n >> shift, unit)
+    if n >= 1 << 20:
+        return "%.1f MiB" % (n / (1 << 20))
+    return "%d B" % n
+
+
+def _header(t: Any) -> str:
+    h = t.header
+    check = "checksum ok" if h.checksum_ok else "BAD checksum 0x%02X (should be 0x%02X)" % (h.checksum,
+                                                                                          h.checksum_expected)
+    return '%s  revision %d, %d bytes, %s, OEM "%s" "%s" rev 0x%X, creator "%s" 0x%X' % (
+        h.signature, h.revision, h.length, check, h.oem_id, h.oem_table_id, h.oem_revision, h.creator_id,
+        h.creator_revision)
+
+
+def _state(e: Any) -> str:
+    return "enabled" if e.enabled else "disabled"
+
+
+def _srat_entry(e: Any) -> str:
+    head = "  [0x%03X] %-36s" % (e.offset, e.type_name if e.type_name != "Unknown" else "Unknown type %d" % e.type)
+    t = e.type
+    if hasattr(e, "raw"):
+        return head + " length %d, raw %s" % (e.length, e.raw.hex())
+    if t == 0:
+        return head + " pxm %-4d apic 0x%02X  %s" % (e.proximity_domain, e.apic_id, _state(e))
+    if t == 1:
+        flags = [_state(e)] + [n for n, on in (("hot-pluggable", e.hot_pluggable), ("non-volatile", e.non_volatile),
+                                               ("specific-purpose", e.specific_purpose)) if on]
+        return head + " pxm %-4d 0x%016X-0x%016X (%s)  %s" % (
+            e.proximity_domain, e.base_address, max(e.end_address - 1, e.base_address), _size(e.range_length),
+            " ".join(flags))
+    if t == 2:
+        return head + " pxm %-4d x2apic 0x%08X  %s" % (e.proximity_domain, e.x2apic_id, _state(e))
+    if t in (3, 7):
+        return head + " pxm %-4d uid 0x%X  %s" % (e.proximity_domain, e.acpi_processor_uid, _state(e))
+    if t == 4:
+        return head + " pxm %-4d its %d" % (e.proximity_domain, e.its_id)
+    if e.pci_segment is not None:
+        dev = "pci %04x:%02x:%02x.%d" % (e.pci_segment, e.pci_bus, e.pci_device, e.pci_function)
+    elif e.acpi_hid is not None:
+        dev = "acpi %s uid %d" % (e.acpi_hid, e.acpi_uid)
+    else:
+        dev = "handle type %d %s" % (e.device_handle_type, e.device_handle.hex())
+    return head + " pxm %-4d %s  %s%s" % (e.proximity_domain, dev, _state(e),
+                                         " arch-transactions" if e.architectural_transactions else "")
+
+
+def _matrix(rows: Sequence[Sequence[Optional[int]]], row_labels: Sequence[int], col_labels: Sequence[int],
+            indent: str) -> List[str]:
+    cells = [[("-" if v is None else str(v)) for v in row] for row in rows]
+    width = max([len(str(c)) for c in col_labels] + [len(c) for row in cells for c in row] + [2])
+    lw = max([len(str(r)) for r in row_labels] + [4])
+    out = [indent + " " * (lw + 2) + " ".join(str(c).rjust(width) for c in col_labels)]
+    for label, row in zip(row_labels, cells):
+        out.append(indent + str(label).rjust(lw) + ": " + " ".join(c.rjust(width) for c in row))
+    return out
+
+
+def _hmat_structure(s: Any) -> List[str]:
+    head = "  [0x%03X] " % s.offset
+    if hasattr(s, "raw"):
+        return [head + "%s type %d, length %d, raw %s" % (s.type_name, s.type, s.length, s.raw.hex())]
+    if s.type == 0:
+        init = ("attached initiator pxm %d" % s.initiator_proximity_domain if s.initiator_pd_valid
+                else "no attached initiator")
+        line = head + "Memory attributes: memory pxm %d, %s" % (s.memory_proximity_domain, init)
+        if s.address_base is not None:
+            line += ", range 0x%X (%s)" % (s.address_base, _size(s.address_length))
+        return [line]
+    if s.type == 1:
+        level = "memory" if s.memory_hierarchy == 0 else "level-%d memory-side cache" % s.memory_hierarchy
+        lines = [head + "%s (%s), base unit %d, in %s (initiator rows, target columns)"
+                 % (s.data_type_name.capitalize(), level, s.entry_base_unit, s.converted_unit)]
+        return lines + _matrix(s.converted, s.initiators, s.targets, "          ")
+    from numaprobe.acpi.hmat import ASSOCIATIVITY, WRITE_POLICY
+
+    assoc = ASSOCIATIVITY[s.associativity] if s.associativity < len(ASSOCIATIVITY) else "reserved"
+    policy = WRITE_POLICY[s.write_policy] if s.write_policy < len(WRITE_POLICY) else "reserved"
+    return [head + "Memory-side cache: memory pxm %d, %s, level %d of %d, %s, %s, line %d B%s"
+            % (s.memory_proximity_domain, _size(s.cache_size), s.cache_level, s.total_levels, assoc, policy,
+               s.line_size, (", SMBIOS handles %s" % " ".join("0x%04X" % h for h in s.smbios_handles))
+               if s.smbios_handles else "")]
+
+
+def table_text(t: Any) -> str:
+    lines = [_header(t)]
+    sig = t.signature
+    if sig == "SRAT":
+        lines.append("  table revision %d, %d entries (proximity domains as Linux reads them)"
+                     % (t.table_revision, len(t.entries)))
+        lines += [_srat_entry(e) for e in t.entries]
+    elif sig == "SLIT":
+        lines.append("  %d localities%s" % (t.localities, "" if t.linux_valid else " (Linux ignores this SLIT)"))
+        n = len(t.matrix)
+        lines += _matrix(t.matrix, range(n), range(t.localities), "  ")
+    elif sig == "HMAT":
+        for s in t.structures:
+            lines += _hmat_structure(s)
+    lines += ["  note: %s" % n.message for n in t.notes]
+    return "\n".join(lines) + "\n"
+
+
+def tables_text(tables: Iterable[Any], notes: Iterable[Note] = ()) -> str:
+    text = "\n".join(table_text(t) for t in tables) or "no NUMA tables\n"
+    return text + "".join("note: %s\n" % n.message for n in notes)

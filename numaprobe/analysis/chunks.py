@@ -1,0 +1,232 @@
+"""Each node's usable RAM as discontiguous chunks, split into zones by address, hot-pluggable ranges marked.
+
+RAM comes from the firmware memory map (sys/firmware/memmap), else /proc/iomem's "System RAM" (when readable:
+root only), else the online memory blocks. Nodes come from the enabled SRAT memory ranges; without a usable SRAT
+(device-tree arm64, numa=fake, no table) from the kernel's memory-block -> node links.
+
+PXM -> node follows Linux (drivers/acpi/numa/srat.c, see ../shared/notes/acpi/linux-srat.md): nodes are numbered
+densely in order of first appearance, enabled CPU/initiator entries (types 0, 2, 3, 5, 7) in table order first,
+then the PXMs only seen in enabled memory entries.
+
+Zones use x86-64's boundaries: DMA below 16 MiB, DMA32 below 4 GiB, Normal above. A chunk is RAM the firmware
+handed over; the kernel's MemTotal is smaller by what it reserves at boot (struct pages, kernel image, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from numaprobe.model.topology import Note
+from numaprobe.sim.buddy import DMA32_LIMIT, DMA_LIMIT, Chunk
+from numaprobe.source.root import Root
+
+CPU_ENTRY_TYPES = (0, 2, 3, 5, 7)
+MEMORY_ENTRY_TYPE = 1
+
+
+@dataclass(frozen=True)
+class MemoryChunk:
+    node: int
+    start: int
+    end: int  # exclusive
+    zone: str
+    hot_pluggable: bool = False
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class SratRange:
+    node: int
+    start: int
+    end: int
+    hot_pluggable: bool
+
+
+@dataclass(frozen=True)
+class ChunkMap:
+    chunks: Tuple[MemoryChunk, ...]  # sorted by address
+    ram_source: str  # memmap | iomem | memory-blocks | none
+    node_source: str  # srat | memory-blocks | none
+    notes: Tuple[Note, ...]
+
+    def node_ids(self) -> Tuple[int, ...]:
+        return tuple(sorted({c.node for c in self.chunks}))
+
+    def of_node(self, node: int) -> Tuple[MemoryChunk, ...]:
+        return tuple(c for c in self.chunks if c.node == node)
+
+    def node_bytes(self, node: int) -> int:
+        return sum(c.size for c in self.chunks if c.node == node)
+
+    def as_sim_chunks(self) -> Tuple[Chunk, ...]:
+        return tuple(Chunk(c.node, c.zone, c.start, c.end) for c in self.chunks)
+
+
+def split_zones(start: int, end: int) -> List[Tuple[int, int, str]]:
+    out = []
+    for lo, hi, name in ((0, DMA_LIMIT, "DMA"), (DMA_LIMIT, DMA32_LIMIT, "DMA32"), (DMA32_LIMIT, 1 << 64, "Normal")):
+        s, e = max(start, lo), min(end, hi)
+        if s < e:
+            out.append((s, e, name))
+    return out
+
+
+def pxm_to_node(entries: Sequence[object]) -> Dict[int, int]:
+    """Linux's PXM -> node id numbering from SRAT entries (objects with type, enabled, proximity_domain)."""
+    mapping: Dict[int, int] = {}
+    for wanted in (CPU_ENTRY_TYPES, (MEMORY_ENTRY_TYPE,)):
+        for e in entries:
+            if getattr(e, "type", None) in wanted and getattr(e, "enabled", False):
+                pxm = getattr(e, "proximity_domain", None)
+                if pxm is not None and pxm not in mapping:
+                    mapping[pxm] = len(mapping)
+    return mapping
+
+
+def srat_ranges(entries: Sequence[object]) -> Tuple[SratRange, ...]:
+    mapping = pxm_to_node(entries)
+    out = []
+    for e in entries:
+        if getattr(e, "type", None) == MEMORY_ENTRY_TYPE and getattr(e, "enabled", False):
+            length = getattr(e, "range_length", 0)
+            if length > 0:
+                base = getattr(e, "base_address")
+                out.append(SratRange(mapping[getattr(e, "proximity_domain")], base, base + length,
+                                     bool(getattr(e, "hot_pluggable", False))))
+    return tuple(sorted(out, key=lambda r: r.start))
+
+
+def assign_nodes(ram: Sequence[Tuple[int, int]], ranges: Sequence[SratRange]) -> Tuple[List[MemoryChunk], int]:
+    """RAM ranges intersected with node ranges, split into zones; also returns the bytes of RAM on no node."""
+    chunks: List[MemoryChunk] = []
+    uncovered = 0
+    for start, end in ram:
+        covered = 0
+        for r in ranges:
+            s, e = max(start, r.start), min(end, r.end)
+            if s >= e:
+                continue
+            covered += e - s
+            for zs, ze, zone in split_zones(s, e):
+                chunks.append(MemoryChunk(r.node, zs, ze, zone, r.hot_pluggable))
+        uncovered += (end - start) - covered
+    chunks.sort(key=lambda c: c.start)
+    return chunks, uncovered
+
+
+def _merge(ranges: Sequence[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    out: List[List[int]] = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def _block_ranges(blocks) -> Tuple[SratRange, ...]:
+    """Online memory blocks with a node, adjacent same-node blocks merged."""
+    out: List[SratRange] = []
+    for b in sorted(blocks, key=lambda b: b.start):
+        if b.node is None:
+            continue
+        if out and out[-1].node == b.node and out[-1].end == b.start:
+            out[-1] = SratRange(b.node, out[-1].start, b.end, False)
+        else:
+            out.append(SratRange(b.node, b.start, b.end, False))
+    return tuple(out)
+
+
+def memory_chunks(root: Root, srat_entries: Optional[Sequence[object]] = None) -> ChunkMap:
+    """The chunk map of a machine. `srat_entries` overrides reading SRAT through numaprobe.acpi (for tests)."""
+    from numaprobe.readers.iomem import read_iomem
+    from numaprobe.readers.memmap import read_memmap
+    from numaprobe.readers.memory_blocks import read_memory_blocks
+
+    notes: List[Note] = []
+    blocks = read_memory_blocks(root)
+    online = blocks.online()
+    ram = _merge([(e.start, e.end) for e in read_memmap(root) if e.is_ram])
+    ram_source = "memmap"
+    iomem = None
+    if not ram:
+        iomem = read_iomem(root)
+        ram = _merge(iomem.system_ram())
+        ram_source = "iomem"
+    if not ram:
+        ram = _merge([(b.start, b.end) for b in online])
+        ram_source = "memory-blocks"
+        if ram:
+            notes.append(Note("chunks-from-memory-blocks", "no firmware memory map and /proc/iomem unreadable: "
+                              "RAM taken from memory blocks (%s bytes each), holes inside a block are not seen"
+                              % blocks.block_size))
+    if not ram:
+        return ChunkMap((), "none", "none", (Note("chunks-unknown", "no memmap, iomem or memory blocks"),))
+    if ram_source == "memmap":
+        # Memory hot-added after boot is in iomem (and memory blocks) but only sometimes in the firmware map.
+        iomem = read_iomem(root)
+        extra = [(s, e) for s, e in iomem.system_ram() if not any(s < me and ms < e for ms, me in ram)]
+        if extra:
+            ram = _merge(list(ram) + extra)
+    if srat_entries is None:
+        srat_entries = _read_srat_entries(root, notes)
+    ranges = srat_ranges(srat_entries or ())
+    node_source = "srat"
+    if not ranges:
+        ranges = _block_ranges(online)
+        node_source = "memory-blocks"
+        if not ranges:
+            notes.append(Note("chunks-no-nodes", "neither SRAT memory ranges nor memory-block node links"))
+            return ChunkMap((), ram_source, "none", tuple(notes))
+    chunks, uncovered = assign_nodes(ram, ranges)
+    if node_source == "srat" and any(c.hot_pluggable for c in chunks):
+        chunks = _hotplug_nodes_from_blocks(chunks, _block_ranges(online), notes)
+    if uncovered:
+        notes.append(Note("chunks-ram-without-node", "%d bytes of RAM lie in no %s range" % (
+            uncovered, "SRAT memory" if node_source == "srat" else "memory block")))
+    return ChunkMap(tuple(chunks), ram_source, node_source, tuple(notes))
+
+
+def _hotplug_nodes_from_blocks(chunks: List[MemoryChunk], blocks: Sequence[SratRange],
+                               notes: List[Note]) -> List[MemoryChunk]:
+    # Memory hot-added into an SRAT hot-pluggable range gets its node from the memory device's _PXM, not from
+    # SRAT (QEMU's SRAT gives the whole hotplug window to the last node, whatever node= each pc-dimm has), so
+    # there the kernel's memory-block -> node link is the truth.
+    out: List[MemoryChunk] = []
+    moved = 0
+    for c in chunks:
+        if not c.hot_pluggable:
+            out.append(c)
+            continue
+        pos = c.start
+        for b in blocks:
+            s, e = max(pos, b.start), min(c.end, b.end)
+            if s >= e:
+                continue
+            if s > pos:
+                out.append(MemoryChunk(c.node, pos, s, c.zone, True))
+            out.append(MemoryChunk(b.node, s, e, c.zone, True))
+            if b.node != c.node:
+                moved += e - s
+            pos = e
+        if pos < c.end:
+            out.append(MemoryChunk(c.node, pos, c.end, c.zone, True))
+    if moved:
+        notes.append(Note("chunks-hotplug-node-from-blocks", "%d bytes of hot-added memory are on another node than "
+                          "SRAT's hot-pluggable range says (the memory device's _PXM wins)" % moved))
+    return out
+
+
+def _read_srat_entries(root: Root, notes: List[Note]) -> Tuple[object, ...]:
+    try:
+        from numaprobe.acpi import load_numa_tables
+    except ImportError:  # the acpi package is not there yet: fall back to memory blocks
+        return ()
+    tables = load_numa_tables(root)
+    if tables.srat is None:
+        return ()
+    return tuple(tables.srat.entries)

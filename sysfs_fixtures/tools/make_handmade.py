@@ -162,7 +162,7 @@ def _nul() -> Tuple[Tree, str]:
             [f"{NODE}/online", f"{NODE}/has_cpu", f"{CPU}/online"]:
         t.write(name, t.read(name).rstrip(b"\n") + b"\0")
     return t, ("node cpulist/distance, cpu physical_package_id/core_id, node/online, node/has_cpu and cpu/online "
-               "end in a NUL byte instead of a newline (as device-tree-backed values do). Expect the same "
+               "end in a NUL byte instead of a newline (issue 2 lists NUL-terminated values among real oddities). Expect the same "
                "topology as without NULs.")
 
 

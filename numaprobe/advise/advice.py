@@ -113,7 +113,7 @@ def _domain_json(inp: PlacementInput, p: Placement) -> dict:
 
 def _score_json(c) -> dict:
     return {"nodes": len(c.nodes), "distance_weighted": round(c.distance_weighted, 6),
-            "device_distance": round(c.device_distance, 6), "overcommit_vcpus": c.overcommit,
+            "device_distance": round(c.device_distance, 6), "overcommit_vcpus": c.overcommit, "load_level": c.load_level,
             "hole_damage": round(c.hole_damage, 9)}
 
 

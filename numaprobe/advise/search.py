@@ -4,8 +4,9 @@ The objective (docs/advice.md), compared lexicographically:
   1. the fewest nodes that hold the memory and the vCPUs;
   2. the most compact: lowest distance-weighted memory access D (1.0 = all local);
   3. the nearest to the named device (vCPU-weighted distance to the device's node);
-  4. the least loaded: fewest vCPUs that would have to share a pCPU with work already there;
-  5. the largest holes left: least damage to the free memory of the nodes it uses (sum of squares);
+  4. the least loaded: the vCPU:pCPU ratio of its CPU nodes, counting the work already there, rounded up
+     (1 = every vCPU has its own pCPU), so that within one load level the next key decides;
+  5. the largest holes left: least loss in the sum of squares of free memory per node and per package;
   6. the lowest node ids (so the answer is deterministic).
 Up to EXACT_NODES nodes the search is exhaustive over the smallest feasible size, which equals exhaustive search
 over all subsets because size is the first key. Beyond, candidates are grown from each seed node by nearest
@@ -65,13 +66,14 @@ class Candidate:
     distance_weighted: float
     device_distance: float
     overcommit: float  # vCPUs beyond the free pCPUs of the set's CPU nodes
+    load_level: int  # vCPUs (with the work already there) per pCPU of the set's CPU nodes, rounded up
     hole_damage: float  # sum over used nodes of free^2 - (free-used)^2, / total free^2
     reason: str = ""  # for a runner-up: why it lost to the chosen one
 
     @property
     def key(self) -> Tuple:
         return (len(self.nodes), round(self.distance_weighted, 9), round(self.device_distance, 9),
-                round(self.overcommit, 6), round(self.hole_damage, 12), self.nodes)
+                self.load_level, round(self.hole_damage, 12), self.nodes)
 
     @property
     def score(self) -> Tuple:
@@ -197,11 +199,24 @@ def evaluate(inp: PlacementInput, req: PlacementRequest, pool: Sequence[int], id
         k = inp.node_ids.index(req.device_node)
         dev = sum(w * dist[c][k] for c, w in weights.items()) / 10.0
     over = max(0.0, sum(inp.busy[i] for i in weights) + req.vcpus - ncpu)
-    damage = sum(pool[j] ** 2 - (pool[j] - m) ** 2 for j, m in split.items()) / total_free_sq
+    # Holes are measured per node and per package (a later domain that needs a whole socket needs a package
+    # left free), as the loss in the sum of squares of free memory.
+    damage = sum(pool[j] ** 2 - (pool[j] - m) ** 2 for j, m in split.items())
+    by_pkg: Dict[Optional[int], int] = {}
+    for j, m in split.items():
+        if m:
+            by_pkg[inp.package[j]] = by_pkg.get(inp.package[j], 0) + m
+    for pkg, m in by_pkg.items():
+        if pkg is not None:
+            free = sum(pool[j] for j in range(len(pool)) if inp.package[j] == pkg)
+            damage += free ** 2 - (free - m) ** 2
+    damage /= total_free_sq
     ids = inp.node_ids
     return Candidate(nodes=tuple(ids[i] for i in idx),
                      bytes_by_node=tuple((ids[j], split[j]) for j in idx),
-                     distance_weighted=d_w, device_distance=dev, overcommit=over, hole_damage=damage)
+                     distance_weighted=d_w, device_distance=dev, overcommit=over,
+                     load_level=max(1, math.ceil(round((sum(inp.busy[i] for i in weights) + req.vcpus) / ncpu, 9))),
+                     hole_damage=damage)
 
 
 # ------------------------------------------------------------------------------------------------- search
@@ -287,8 +302,8 @@ def why_lost(winner: Candidate, other: Candidate) -> str:
                                                                        winner.distance_weighted)
     if round(other.device_distance, 9) != round(winner.device_distance, 9):
         return "farther from the device: %.2f vs %.2f" % (other.device_distance, winner.device_distance)
-    if round(other.overcommit, 6) != round(winner.overcommit, 6):
-        return "more loaded: %g vCPUs would share a busy pCPU vs %g" % (other.overcommit, winner.overcommit)
+    if other.load_level != winner.load_level:
+        return "more loaded: up to %d vCPUs per pCPU vs %d" % (other.load_level, winner.load_level)
     if round(other.hole_damage, 12) != round(winner.hole_damage, 12):
         return "leaves smaller free holes for later domains"
     return "equal score; lower node ids win"

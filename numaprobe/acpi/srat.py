@@ -387,9 +387,9 @@ def _reserved_notes(e: SratEntry) -> List[Note]:
         notes.append(Note("srat-reserved-flags", "%s: flags 0x%08X set reserved bits 0x%08X"
                           % (where, e.flags, e.flags & ~defined)))
     if e.type == 1 and e.flags & MEM_SPECIFIC_PURPOSE:
-        notes.append(Note("srat-specific-purpose", "%s: flag bit 3 (specific-purpose memory) is set; it is defined "
-                          "only since ACPI 6.6, checkers for older versions (fwts) report it as a reserved bit"
-                          % where))
+        notes.append(Note("srat-specific-purpose", "%s: flags 0x%08X set bit 3 (specific-purpose memory), defined "
+                          "only since ACPI 6.6; checkers for older versions (fwts) report it as a reserved bit"
+                          % (where, e.flags)))
     for name in ("reserved", "reserved1", "reserved2", "reserved3", "handle_reserved"):
         v = getattr(e, name, None)
         if v is None:

@@ -68,10 +68,15 @@ def read_process(root: Root, pid: int) -> Optional[ProcessInfo]:
                        mems_allowed=parse_cpulist(status.get("Mems_allowed_list")), last_cpus=tuple(sorted(cpus)))
 
 
-def find_by_pattern(root: Root, pattern: str) -> Tuple[int, ...]:
-    """PIDs whose command line or name contains `pattern` (as `numastat -p PATTERN` matches /proc/*/cmdline)."""
+def find_by_pattern(root: Root, pattern: str, exclude: Tuple[int, ...] = ()) -> Tuple[int, ...]:
+    """PIDs whose command line or name contains `pattern` (as `numastat -p PATTERN` matches /proc/*/cmdline).
+
+    `exclude`: our own pid on a live host, whose command line holds the pattern too.
+    """
     out = []
     for pid in list_pids(root):
+        if pid in exclude:
+            continue
         args = read_cmdline(root, pid)
         name = parse_status(root.read_text("proc/%d/status" % pid) or "").get("Name", "")
         if pattern in " ".join(args) or pattern in name:

@@ -122,6 +122,22 @@ class _Zone:
         self.seeded = 0
 
 
+def xen_dma_bitsize(chunks: Iterable[Chunk], page_size: int = 4096) -> Optional[int]:
+    """Xen's arch_get_dma_bitsize() (x86): from the first node (in id order) with memory starting below 4 GiB,
+    min(flsl(start_pfn + spanned_pages / 4 - 1) + PAGE_SHIFT, 32). None when no node starts below 4 GiB."""
+    spans: Dict[int, List[int]] = {}
+    for c in chunks:
+        s = spans.setdefault(c.node, [c.start, c.end])
+        s[0], s[1] = min(s[0], c.start), max(s[1], c.end)
+    for node in sorted(spans):
+        start, end = spans[node]
+        if start < DMA32_LIMIT:
+            pfn, spanned = start // page_size, (end - start) // page_size
+            v = pfn + spanned // 4 - 1
+            return min(v.bit_length() + page_size.bit_length() - 1, 32) if v > 0 else None
+    return None
+
+
 def aligned_blocks(start: int, end: int, top: int) -> Iterable[Tuple[int, int, int]]:
     """Split pfn range [start, end) greedily into naturally aligned blocks: yields (pfn, order, count).
 
@@ -164,6 +180,9 @@ class BuddyAllocator:
         self._counters = {n: [0] * 6 for n in self.nodes}
         self._order_cache: Dict[tuple, Tuple[int, ...]] = {}
         self._plans: Dict[tuple, tuple] = {}
+        # Zones below Xen's dma_bitsize, skipped by its first pass. dma_bitsize is 32 when the first node spans
+        # 16 GiB or more (see xen_dma_bitsize); callers seeding a smaller machine narrow this to ("DMA",).
+        self.xen_low_zones: Tuple[str, ...] = ("DMA", "DMA32")
 
     # -- construction ------------------------------------------------------------------------------------
     @classmethod
@@ -296,11 +315,12 @@ class BuddyAllocator:
         """Zone index lists tried, highest first, one tuple per pass."""
         hi = self._nz - 1 if zone_max is None else self._zone_index(zone_max)
         all_zones = tuple(range(hi, -1, -1))
-        if fallback == FALLBACK_XEN and "Normal" in self._zi and hi >= self._zi["Normal"]:
-            # alloc_domheap_pages(): a first pass above dma_bitsize (at most 32 bits on x86, so DMA and DMA32
-            # here), then everything: a domain spills to a remote node before it dips into low memory.
-            first = tuple(z for z in all_zones if z >= self._zi["Normal"])
-            if first != all_zones:
+        if fallback == FALLBACK_XEN:
+            # alloc_domheap_pages(): a first pass above dma_bitsize, then everything: a domain spills to a
+            # remote node before it dips into low memory. See xen_low_zones.
+            low = {self._zi[z] for z in self.xen_low_zones if z in self._zi}
+            first = tuple(z for z in all_zones if z not in low)
+            if first and first != all_zones:
                 return (first, all_zones)
         return (all_zones,)
 

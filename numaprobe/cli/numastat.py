@@ -1,0 +1,72 @@
+"""`numaprobe numastat`: free heap per node/zone/order, node totals, huge pages, the kernel's NUMA counters;
+with --pid/--name/--domain, where processes' memory lives (numa_maps) against the CPUs they run on."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
+
+FORMATS = ("text", "json", "prometheus")
+
+
+def numastat_command(
+    fmt: str = typer.Option("text", "--format", help="text, json or prometheus (node_exporter textfile)."),
+    pids: Optional[List[int]] = typer.Option(None, "--pid", "-p", metavar="PID",
+                                             help="Show this process's memory per node (repeatable)."),
+    name: Optional[str] = typer.Option(None, "--name", metavar="PATTERN",
+                                       help="Processes whose command line contains PATTERN (as numastat -p)."),
+    domain: Optional[str] = typer.Option(None, "--domain", metavar="NAME",
+                                         help="A QEMU/KVM guest by name (-name guest=NAME, or libvirt's pid file)."),
+    root: Optional[str] = root_option(),
+    as_json: bool = json_option(),
+) -> None:
+    """Per-node memory and allocator state, like numastat and xen_numastat's heap view."""
+    from numaprobe.analysis.heap import heap_report, process_placements
+    from numaprobe.errors import InputError
+    from numaprobe.render import numastat as render
+
+    if as_json:
+        fmt = "json"
+    if fmt not in FORMATS:
+        raise InputError("bad --format %r: use %s" % (fmt, ", ".join(FORMATS)))
+    src = open_root_or_fail(root)
+    report = heap_report(src)
+    procs = None
+    if pids or name is not None or domain is not None:
+        from numaprobe.model.build import build_topology
+        from numaprobe.readers.proc_lookup import find_by_pattern, find_domain
+
+        wanted = list(pids or [])
+        if name is not None:
+            import os
+
+            found = find_by_pattern(src, name, exclude=(os.getpid(),) if root is None else ())
+            if not found:
+                raise InputError("no process matches %r" % name)
+            wanted += found
+        if domain is not None:
+            found = find_domain(src, domain)
+            if not found:
+                raise InputError("no QEMU/KVM guest named %r (no -name guest=%s, no libvirt pid file)"
+                                 % (domain, domain))
+            wanted += found
+        wanted = sorted(set(wanted))
+        procs = process_placements(src, wanted, build_topology(src))
+        missing = sorted(set(wanted) - {p.pid for p in procs})
+        if missing and not procs:
+            raise InputError("no such process: %s" % ", ".join(str(p) for p in missing))
+        for pid in missing:
+            typer.echo("numaprobe: warning: process %d vanished or is unreadable" % pid, err=True)
+    if fmt == "json":
+        emit(render.dumps(render.to_json(report, procs)))
+    elif fmt == "prometheus":
+        emit(render.to_prometheus(report, procs))
+    else:
+        emit(render.to_text(report, procs))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("numastat")(numastat_command)

@@ -1,0 +1,49 @@
+"""`numaprobe simulate`: place domains on a simulated heap seeded from this host (or a capture)."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
+
+
+def simulate_command(
+    domains: List[str] = typer.Option(..., "--domain", "-d", metavar="NAME:vcpus=N,memory=SIZE[,nodes=K][,policy=P]",
+                                      help="A domain to place, in order (repeatable). nodes: a count or a list "
+                                           "like 0+2; policy: local, balance (default), interleave or exact."),
+    seed: str = typer.Option("firmware", "--seed",
+                             help="firmware: all RAM free, as a hypervisor's heap at boot; live: the free lists "
+                                  "of /proc/buddyinfo now."),
+    root: Optional[str] = root_option(),
+    as_json: bool = json_option(),
+) -> None:
+    """Where each domain's memory would land, its locality, and the heap left per node, zone and order."""
+    from numaprobe.errors import InputError
+    from numaprobe.model.build import build_topology
+    from numaprobe.render import simulate as render
+    from numaprobe.sim.buddy import AllocationError
+    from numaprobe.sim.populate import populate
+    from numaprobe.sim.seed import SEEDS, parse_domain, seed_allocator
+
+    if seed not in SEEDS:
+        raise InputError("bad --seed %r: use %s" % (seed, " or ".join(SEEDS)))
+    requests = [parse_domain(d) for d in domains]
+    src = open_root_or_fail(root)
+    topo = build_topology(src)
+    alloc, notes = seed_allocator(src, topo, seed)
+    placements = []
+    for req in requests:
+        try:
+            placements.append(populate(alloc, req))
+        except AllocationError as e:
+            raise InputError("domain %s: %s" % (req.name, e)) from None
+    if as_json:
+        emit(render.dumps(render.to_json(alloc, seed, placements, notes)))
+    else:
+        emit(render.to_text(alloc, seed, placements, notes))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("simulate")(simulate_command)

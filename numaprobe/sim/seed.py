@@ -1,0 +1,109 @@
+"""Seeding the simulated heap from a machine: its firmware memory (as at boot) or its live free lists."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Tuple
+
+from numaprobe.errors import InputError
+from numaprobe.sim.buddy import XEN, ZONE_NAMES, BuddyAllocator, BuddyConfig, xen_dma_bitsize
+from numaprobe.sim.populate import POLICIES, DomainRequest
+from numaprobe.source.root import Root
+
+SEEDS = ("firmware", "live")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)
+_UNITS = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40}
+
+
+def _distances(topology) -> Dict[Tuple[int, int], int]:
+    out = {}
+    for a in topology.nodes:
+        for b in topology.nodes:
+            d = topology.distance(a.id, b.id)
+            if d is not None:
+                out[(a.id, b.id)] = d
+    return out
+
+
+def seed_allocator(root: Root, topology, seed: str) -> Tuple[BuddyAllocator, List[str]]:
+    """(allocator, notes). firmware: every RAM chunk free, Xen's top order 18 (the hypervisor's heap at boot);
+    live: /proc/buddyinfo's counts with Linux's orders (synthetic addresses)."""
+    notes: List[str] = []
+    cpu_nodes = [n.id for n in topology.nodes if n.has_cpu]
+    dist = _distances(topology)
+    if seed == "firmware":
+        from numaprobe.analysis.chunks import memory_chunks
+
+        cm = memory_chunks(root)
+        notes += [n.message for n in cm.notes]
+        if not cm.chunks:
+            raise InputError("no memory map to seed from (memmap, iomem and memory blocks all missing)")
+        nodes = sorted({n.id for n in topology.nodes} | set(cm.node_ids()))
+        chunks = cm.as_sim_chunks()
+        alloc = BuddyAllocator.from_chunks(chunks, XEN, nodes=nodes, distances=dist, cpu_nodes=cpu_nodes)
+        bits = xen_dma_bitsize(chunks)
+        if bits is not None and bits < 32:
+            # Xen's low memory ends at 2**bits, inside DMA32 here; we keep zone granularity: only DMA is low.
+            alloc.xen_low_zones = ("DMA",)
+            notes.append("Xen's dma_bitsize would be %d on this machine: only the DMA zone is kept for last" % bits)
+        return alloc, notes
+    if seed == "live":
+        from numaprobe.readers.buddyinfo import read_buddyinfo
+
+        buddy = read_buddyinfo(root)
+        if not buddy:
+            raise InputError("no proc/buddyinfo to seed from")
+        zones = list(ZONE_NAMES) + [z for z in dict.fromkeys(b.zone for b in buddy) if z not in ZONE_NAMES]
+        width = max(len(b.free_blocks) for b in buddy)
+        config = BuddyConfig(4096, width - 1, tuple(zones))
+        counts = {(b.node, b.zone): b.free_blocks for b in buddy}
+        nodes = sorted({n.id for n in topology.nodes} | {b.node for b in buddy})
+        return BuddyAllocator.from_counts(counts, config, nodes=nodes, distances=dist, cpu_nodes=cpu_nodes), notes
+    raise InputError("bad --seed %r: use %s" % (seed, " or ".join(SEEDS)))
+
+
+def parse_size(text: str) -> int:
+    m = _SIZE.match(text or "")
+    if not m:
+        raise InputError("bad size %r: use a number with K, M, G or T (e.g. 512M, 16G)" % text)
+    value = float(m.group(1)) * (1 << _UNITS[m.group(2).upper()])
+    if value != int(value):
+        raise InputError("bad size %r: not a whole number of bytes" % text)
+    return int(value)
+
+
+def parse_domain(spec: str) -> DomainRequest:
+    """NAME:vcpus=8,memory=16G[,nodes=2|nodes=0+2][,policy=balance]"""
+    name, sep, rest = spec.partition(":")
+    if not sep or not name:
+        raise InputError("bad --domain %r: use NAME:vcpus=N,memory=SIZE[,nodes=K][,policy=P]" % spec)
+    fields: Dict[str, str] = {}
+    for item in rest.split(","):
+        k, eq, v = item.partition("=")
+        if not eq or k.strip() not in ("vcpus", "memory", "nodes", "policy"):
+            raise InputError("bad --domain field %r in %r (fields: vcpus, memory, nodes, policy)" % (item, spec))
+        fields[k.strip()] = v.strip()
+    if "vcpus" not in fields or "memory" not in fields:
+        raise InputError("--domain %r needs vcpus= and memory=" % spec)
+    try:
+        vcpus = int(fields["vcpus"])
+    except ValueError:
+        raise InputError("bad vcpus=%r in --domain %r" % (fields["vcpus"], spec)) from None
+    if vcpus < 1:
+        raise InputError("vcpus must be at least 1 in --domain %r" % spec)
+    policy = fields.get("policy", "balance")
+    if policy not in POLICIES:
+        raise InputError("bad policy=%r in --domain %r: use %s" % (policy, spec, ", ".join(POLICIES)))
+    count, node_list = None, None
+    nodes = fields.get("nodes")
+    if nodes:
+        try:
+            if "+" in nodes:
+                node_list = tuple(int(x) for x in nodes.split("+"))
+            else:
+                count = int(nodes)
+        except ValueError:
+            raise InputError("bad nodes=%r in --domain %r: a count (2) or a list (0+2)" % (nodes, spec)) from None
+        if count is not None and count < 1:
+            raise InputError("nodes must be at least 1 in --domain %r" % spec)
+    return DomainRequest(name, vcpus, parse_size(fields["memory"]), count, node_list, policy)

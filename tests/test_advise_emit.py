@@ -1,0 +1,79 @@
+"""The ready-to-paste configuration, checked by the tools that consume it: virt-xml-validate (libvirt's RNG
+schema) and systemd-analyze verify. Both are installed by .ci/run; the tests skip with a reason without them."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from oracles import need_tool
+from numaprobe.advise import emit, synthetic
+from numaprobe.advise.search import PlacementRequest, decide, placement_input
+
+G = 1 << 30
+CASES = [("snc2", synthetic.snc2, PlacementRequest(20, 100 * G)),
+         ("nps4-interleave", synthetic.nps4, PlacementRequest(32, 200 * G, mode="interleave")),
+         ("asym-preferred", synthetic.asymmetric, PlacementRequest(8, 300 * G, mode="preferred")),
+         ("2s-1G", lambda: synthetic.make_topology(
+             [synthetic.NodeSpec(8, 64, 0, free_1g_pages=16), synthetic.NodeSpec(8, 64, 1, free_1g_pages=16)],
+             [[10, 21], [21, 10]]), PlacementRequest(4, 8 * G, hugepage_bytes=G))]
+
+
+def _placement(make, req):
+    inp = placement_input(make())
+    return inp, decide(inp, req)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("name,make,req", CASES, ids=[c[0] for c in CASES])
+def test_libvirt_domain_validates(name, make, req, tmp_path):
+    exe = need_tool("virt-xml-validate")
+    need_tool("xmllint")
+    _, p = _placement(make, req)
+    f = tmp_path / "domain.xml"
+    f.write_text(emit.libvirt_domain(p))
+    r = subprocess.run([exe, str(f), "domain"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr + f.read_text()
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("name,make,req", CASES, ids=[c[0] for c in CASES])
+def test_systemd_unit_verifies(name, make, req, tmp_path):
+    exe = need_tool("systemd-analyze")
+    _, p = _placement(make, req)
+    f = tmp_path / "numaprobe-advice-test.service"
+    f.write_text(emit.systemd_unit(p))
+    r = subprocess.run([exe, "verify", str(f)], capture_output=True, text=True)
+    # systemd 252 exits 0 on unparsable properties and only complains on stderr, naming the file
+    assert r.returncode == 0 and f.name not in r.stderr, r.stderr
+
+
+def test_systemd_check_catches_a_bad_property(tmp_path):
+    exe = need_tool("systemd-analyze")
+    f = tmp_path / "bad.service"
+    f.write_text("[Service]\nExecStart=/bin/true\nNUMAPolicy=bogus\n")
+    r = subprocess.run([exe, "verify", str(f)], capture_output=True, text=True)
+    assert f.name in r.stderr
+
+
+def test_numactl_lines():
+    _, p = _placement(synthetic.snc2, PlacementRequest(20, 100 * G))
+    assert emit.numactl_command(p) == "numactl --physcpubind=0-31 --membind=0 -- COMMAND"
+    _, p = _placement(synthetic.asymmetric, PlacementRequest(8, 300 * G, mode="preferred"))
+    assert emit.numactl_command(p) == "numactl --physcpubind=0-23 --preferred-many=0,2 -- COMMAND"
+    _, p = _placement(synthetic.nps4, PlacementRequest(32, 200 * G, mode="interleave"))
+    assert "--interleave=0-3" in emit.numactl_command(p)
+
+
+def test_xl_vnuma_when_memory_spans_cpu_nodes():
+    # 32 vCPUs, 200 GiB on NPS4: four 16-thread nodes of socket 0, 64 GiB each nearest-first:
+    # 64 + 64 + 64 + 8 GiB, vCPUs 8 per node, vdistances from the SLIT (10 local, 12 same socket).
+    inp, p = _placement(synthetic.nps4, PlacementRequest(32, 200 * G))
+    text = emit.xl_fragment(p, inp)
+    assert 'cpus = "0-63"' in text and 'cpus_soft = "node:0,1,2,3"' in text
+    assert '[ "pnode=0", "size=65536", "vcpus=0-7", "vdistances=10,12,12,12" ],' in text
+    assert '[ "pnode=3", "size=8192", "vcpus=24-31", "vdistances=12,12,12,10" ]' in text
+    # a CPU-less memory node cannot be a Xen vnode: no vnuma, and a comment says so
+    inp, p = _placement(synthetic.asymmetric, PlacementRequest(8, 300 * G))
+    assert "vnuma" not in emit.xl_fragment(p, inp).replace("# no vnuma", "")

@@ -1,0 +1,88 @@
+"""`numaprobe advise` end to end on a captured 8-node machine, and its misuse."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from oracles import FIXTURES
+from numaprobe.advise.advice import parse_size
+from numaprobe.errors import InputError
+
+CAPTURE = FIXTURES / "4s4c-8node-nps2-uneven.tar.gz"
+
+
+def _root():
+    if not CAPTURE.exists():
+        pytest.skip("fixture %s is absent" % CAPTURE.name)
+    return str(CAPTURE)
+
+
+@pytest.mark.parametrize("text,value", [("512M", 512 << 20), ("16G", 16 << 30), ("1T", 1 << 40),
+                                        ("16GiB", 16 << 30), ("1.5G", 3 << 29), ("4096", 4096), ("2k", 2048)])
+def test_sizes(text, value):
+    assert parse_size(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "G", "16X", "-1G", "0", "1.3B", "16 GB x"])
+def test_bad_sizes(text):
+    with pytest.raises(InputError):
+        parse_size(text)
+
+
+def test_bad_size_is_one_line_exit_2(cli):
+    code, out, err = cli("advise", "--vcpus", "2", "--memory", "lots")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("numaprobe: error: bad size 'lots'")
+
+
+@pytest.mark.parametrize("args", [["--mode", "loose"], ["--hugepages", "4M"], ["--format", "yaml"],
+                                  ["--count", "0"], ["--vcpus", "0"]])
+def test_other_misuse_is_exit_2(cli, args):
+    base = ["advise", "--vcpus", "2", "--memory", "1G", "--root", _root()]
+    if args[0] == "--vcpus":
+        base[1:3] = []
+    code, out, err = cli(*(base + args))
+    assert code == 2 and err.count("\n") == 1, err
+
+
+def test_json_document(cli):
+    code, out, err = cli("advise", "--vcpus", "2", "--memory", "256M", "--format", "json", "--root", _root())
+    assert code == 0, err
+    doc = json.loads(out)
+    for key in ("schema_version", "request", "feasible", "placement", "candidates", "config", "notes"):
+        assert key in doc
+    assert doc["schema_version"] == 1 and doc["feasible"] is True
+    assert doc["request"]["memory_bytes"] == 256 << 20
+    assert set(doc["placement"]) >= {"nodes", "cpus", "bytes_by_node", "distance_weighted"}
+    assert sum(doc["placement"]["bytes_by_node"].values()) == 256 << 20
+    assert set(doc["config"]) == {"numactl", "libvirt", "xl", "systemd"}
+    assert all({"nodes", "score", "reason"} <= set(c) for c in doc["candidates"])
+
+
+def test_count_places_domains_apart(cli):
+    code, out, err = cli("advise", "--vcpus", "2", "--memory", "128M", "--count", "3", "--json",
+                         "--root", _root())
+    doc = json.loads(out)
+    assert code == 0 and len(doc["domains"]) == 3
+    pins = [c for d in doc["domains"] for c in d["placement"]["pinning"]]
+    assert len(pins) == len(set(pins)) == 6
+
+
+def test_impossible_request_is_exit_1_with_the_reason(cli):
+    code, out, err = cli("advise", "--vcpus", "1000", "--memory", "1G", "--root", _root())
+    assert code == 1
+    assert "1000 vCPUs asked, the host has" in out and "best partial option" in out
+    code, out, err = cli("advise", "--vcpus", "1", "--memory", "1T", "--format", "numactl", "--root", _root())
+    assert code == 1 and out.strip() == "" and "short by" in err
+
+
+def test_numactl_format_is_one_command(cli):
+    code, out, err = cli("advise", "--vcpus", "2", "--memory", "256M", "--format", "numactl", "--root", _root())
+    assert code == 0 and out.startswith("numactl --physcpubind=") and out.count("\n") == 1
+
+
+def test_unknown_device_is_exit_2(cli):
+    code, out, err = cli("advise", "--vcpus", "2", "--memory", "1G", "--device", "0000:ff:1f.7", "--root", _root())
+    assert code == 2 and "no PCI device" in err

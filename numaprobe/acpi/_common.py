@@ -75,8 +75,8 @@ def header_and_body(data: bytes, min_size: int, what: str) -> Tuple[Any, bytes, 
     header = parse_header(data)
     notes: List[Note] = []
     if header.length > len(data):
-        notes.append(Note("acpi-table-truncated", "%s: header says %d bytes but only %d are present; decoding those"
-                          % (header.signature, header.length, len(data))))
+        notes.append(Note("acpi-table-truncated", "%s: header says %d bytes but only %d are present; decoding those "
+                          "(the checksum cannot be verified)" % (header.signature, header.length, len(data))))
     elif header.length < len(data):
         notes.append(Note("acpi-trailing-bytes", "%s: %d bytes after the table's declared length %d are ignored"
                           % (header.signature, len(data) - header.length, header.length)))
@@ -84,7 +84,7 @@ def header_and_body(data: bytes, min_size: int, what: str) -> Tuple[Any, bytes, 
     if len(body) < min_size:
         raise AcpiTableError("%s: %d bytes is shorter than the %d bytes every %s has"
                              % (header.signature, len(body), min_size, what))
-    if not header.checksum_ok:
+    if not header.checksum_ok and header.length <= len(data):
         notes.append(Note("acpi-bad-checksum", "%s: checksum 0x%02X is incorrect, should be 0x%02X (the kernel uses "
                           "the table anyway)" % (header.signature, header.checksum, header.checksum_expected)))
     return header, body, notes

@@ -110,7 +110,8 @@ def parse_header(data: bytes) -> AcpiHeader:
         length=c.length,
         revision=c.revision,
         checksum=c.checksum,
-        checksum_ok=table_checksum(body) == 0,
+        # a truncated table cannot be verified: its missing bytes are unknown
+        checksum_ok=table_checksum(body) == 0 and len(body) == c.length,
         checksum_expected=expected_checksum(body),
         oem_id=acpi_string(c.oem_id),
         oem_table_id=acpi_string(c.oem_table_id),

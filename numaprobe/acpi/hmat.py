@@ -395,7 +395,9 @@ def structure_fields(s: Any) -> Any:
         if sub.name == "type":
             continue
         v = getattr(s, sub.name)
-        out[sub.name] = [e for row in v for e in row] if sub.name == "entries" else v
+        if sub.name == "entries":
+            v = [e for row in v for e in row]
+        out[sub.name] = list(v) if isinstance(v, tuple) else v
     return out
 
 

@@ -1,0 +1,46 @@
+"""`numaprobe check`: firmware NUMA tables (SRAT/SLIT/HMAT) against what the kernel exposes."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
+
+
+def check_command(root: Optional[str] = root_option(), as_json: bool = json_option()) -> None:
+    """Report each disagreement between firmware tables and the kernel. Exit 0: no errors, 1: errors, 2: misuse."""
+    import json
+
+    from numaprobe import SCHEMA_VERSION
+    from numaprobe.analysis.crosscheck import check_root, summarize
+
+    findings = check_root(open_root_or_fail(root))
+    summary = summarize(findings)
+    if as_json:
+        doc = {"schema_version": SCHEMA_VERSION, "findings": [f.to_json() for f in findings], "summary": summary}
+        emit(json.dumps(doc, indent=2) + "\n")
+    else:
+        emit(render_text(findings, summary))
+    raise typer.Exit(1 if summary["errors"] else 0)
+
+
+def render_text(findings, summary) -> str:
+    lines = []
+    for f in findings:
+        where = []
+        if f.nodes:
+            where.append("nodes " + ",".join(str(n) for n in f.nodes))
+        if f.cpus:
+            from numaprobe.readers.cpumask import format_cpulist
+
+            where.append("cpus " + format_cpulist(f.cpus))
+        lines.append("%-7s %s%s: %s" % (f.severity, f.code, " [%s]" % "; ".join(where) if where else "", f.message))
+    lines.append("%d error(s), %d warning(s), %d info(s)" % (summary["errors"], summary["warnings"],
+                                                             summary["infos"]))
+    return "\n".join(lines) + "\n"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check_command)

@@ -250,3 +250,21 @@ def test_load_numa_tables_from_a_qemu_capture():
     mem_pxms = {e.proximity_domain for e in found.srat.memory if e.enabled}
     assert cpu_pxms == {0, 5} and mem_pxms == {0, 5}
     assert found.slit.localities == 6 and [n.code for n in found.notes] == ["acpi-table-absent"]
+
+
+def test_qemu_hotplug_range_matches_its_command_line():
+    import re
+    import tarfile
+
+    tb = QEMU_CORPUS / "f-memhotplug.tar.gz"
+    if not tb.exists():
+        pytest.skip("../shared/corpus/qemu is absent")
+    with tarfile.open(str(tb)) as tf:
+        cmdline = tf.extractfile("qemu-cmdline.txt").read().decode()
+        srat = decode_table(tf.extractfile("sys/firmware/acpi/tables/SRAT").read())
+    m = re.search(r"-m (\d+)G,slots=(\d+),maxmem=(\d+)G", cmdline)
+    ram, slots, maxmem = (int(g) for g in m.groups())
+    (hot,) = [e for e in srat.memory if e.hot_pluggable]
+    # QEMU's SRAT covers the whole device-memory region: maxmem - ram, plus 1 GiB alignment room per slot
+    assert hot.enabled and hot.proximity_domain == 1 and hot.base_address == 4 << 30
+    assert hot.range_length == (maxmem - ram + slots) << 30

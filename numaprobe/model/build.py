@@ -50,6 +50,13 @@ def _node_ids(root: Root, notes: List[Note]) -> Tuple[int, ...]:
     return ids
 
 
+def _cpu_node_link(root: Root, cpu: int) -> Optional[int]:
+    for name in root.try_listdir("%s/cpu%d" % (cpu_reader.CPU_DIR, cpu)):
+        if name.startswith("node") and name[4:].isdigit():
+            return int(name[4:])
+    return None
+
+
 def _online_cpus(root: Root, raw: Dict[int, cpu_reader.RawCpu], notes: List[Note]) -> Set[int]:
     online_list = cpu_reader.read_cpu_state(root, "online")
     if online_list is not None:
@@ -208,9 +215,15 @@ def build_topology(root: Root) -> Topology:
             notes.append(Note("node-cpus-unreadable", "node%d has neither cpulist nor cpumap" % rn.id))
         overlap = [c for c in (rn.cpus or ()) if c in node_of]
         if overlap:
-            # hwloc calls this a buggy BIOS and drops the later node; the kernel cannot really do this.
-            notes.append(Note("overlapping-node-cpus", "CPU(s) %s are listed in node%d and node%d; kept in "
-                              "node%d" % (_fmt(overlap), node_of[overlap[0]], rn.id, node_of[overlap[0]])))
+            # hwloc calls this a buggy BIOS and drops the later node. Linux's numa=fake=N does it too (every
+            # fake node lists all CPUs of its physical node); there the cpuN/nodeM link is the kernel's answer.
+            first = node_of[overlap[0]]
+            for c in overlap:
+                link = _cpu_node_link(root, c)
+                if link == rn.id:
+                    node_of[c] = rn.id
+            notes.append(Note("overlapping-node-cpus", "CPU(s) %s are listed in node%d and node%d; each is "
+                              "placed by its cpuN/nodeM link, else in node%d" % (_fmt(overlap), first, rn.id, first)))
         for c in rn.cpus or ():
             node_of.setdefault(c, rn.id)
 
@@ -282,6 +295,9 @@ def build_topology(root: Root) -> Topology:
             notes.append(Note("mems-restricted", "memory of node(s) %s is not allowed to this process (%s)"
                               % (_fmt(not_allowed), allowed.source)))
 
+    if root.nul_terminated:
+        notes.append(Note("nul-terminated-values", "%d file(s) ended their value with NUL bytes (e.g. %s); the "
+                          "NULs were stripped" % (len(root.nul_terminated), root.nul_terminated[0])))
     total, free = meminfo.get("MemTotal"), meminfo.get("MemFree")
     if root.kind == "live":
         import psutil

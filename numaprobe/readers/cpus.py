@@ -38,9 +38,9 @@ def _int(text: Optional[str]) -> Optional[int]:
         return None
 
 
-def _mask(root: Root, base: str, list_name: str, mask_name: str) -> Optional[Tuple[int, ...]]:
-    cpus = parse_cpulist(root.read_text("%s/%s" % (base, list_name)))
-    if cpus is None:
+def _mask(root: Root, base: str, names, list_name: str, mask_name: str) -> Optional[Tuple[int, ...]]:
+    cpus = parse_cpulist(root.read_text("%s/%s" % (base, list_name))) if list_name in names else None
+    if cpus is None and mask_name in names:
         cpus = parse_cpumask(root.read_text("%s/%s" % (base, mask_name)))
     return cpus
 
@@ -57,33 +57,39 @@ def read_cpu_state(root: Root, state: str) -> Optional[Tuple[int, ...]]:
 def read_cpu(root: Root, cpu_id: int) -> RawCpu:
     base = "%s/cpu%d" % (CPU_DIR, cpu_id)
     topo = base + "/topology"
-    has_topology = root.is_dir(topo)
-    online = root.read_text(base + "/online")
+    # One listing per directory, then only the files that exist: a 256-CPU capture has ~4,000 of them.
+    entries = root.try_listdir(base)
+    names = set(root.try_listdir(topo)) if "topology" in entries else set()
+    online = root.read_text(base + "/online") if "online" in entries else None
     node_link = None
-    for name in root.try_listdir(base):
+    for name in entries:
         m = _NODE_LINK_RE.match(name)
         if m:
             node_link = int(m.group(1))
             break
-    package_cpus = _mask(root, topo, "package_cpus_list", "package_cpus")
+    package_cpus = _mask(root, topo, names, "package_cpus_list", "package_cpus")
     if package_cpus is None:
-        package_cpus = _mask(root, topo, "core_siblings_list", "core_siblings")
-    core_cpus = _mask(root, topo, "core_cpus_list", "core_cpus")
+        package_cpus = _mask(root, topo, names, "core_siblings_list", "core_siblings")
+    core_cpus = _mask(root, topo, names, "core_cpus_list", "core_cpus")
     if core_cpus is None:
-        core_cpus = _mask(root, topo, "thread_siblings_list", "thread_siblings")
+        core_cpus = _mask(root, topo, names, "thread_siblings_list", "thread_siblings")
+
+    def topo_int(name: str) -> Optional[int]:
+        return _int(root.read_text(topo + "/" + name)) if name in names else None
+
     return RawCpu(
         id=cpu_id,
         # 2.6-era ia64 kernels leave cpuN/online empty; hwloc then treats the CPU as online, and so do we.
         online_file={"0": False, "1": True}.get(online or ""),
-        has_topology=has_topology,
-        physical_package_id=_int(root.read_text(topo + "/physical_package_id")),
-        die_id=_int(root.read_text(topo + "/die_id")),
-        core_id=_int(root.read_text(topo + "/core_id")),
+        has_topology=bool(names),
+        physical_package_id=topo_int("physical_package_id"),
+        die_id=topo_int("die_id"),
+        core_id=topo_int("core_id"),
         package_cpus=package_cpus,
-        die_cpus=_mask(root, topo, "die_cpus_list", "die_cpus"),
+        die_cpus=_mask(root, topo, names, "die_cpus_list", "die_cpus"),
         core_cpus=core_cpus,
         node_link=node_link,
-        max_khz=_int(root.read_text(base + "/cpufreq/cpuinfo_max_freq")),
+        max_khz=_int(root.read_text(base + "/cpufreq/cpuinfo_max_freq")) if "cpufreq" in entries else None,
     )
 
 

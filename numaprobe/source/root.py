@@ -7,11 +7,9 @@ so the live host and a capture of another machine go through exactly the same co
 from __future__ import annotations
 
 import errno
-import io
 import os
 import posixpath
 import stat
-import tarfile
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
@@ -48,6 +46,13 @@ class Root:
 
     kind: str = "directory"
     path: str = ""
+    # Files whose values carried NUL bytes (2.6-era sysfs, some hwloc captures): stripped, and reported.
+    nul_terminated: List[str]
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self.nul_terminated = []
+        return self
 
     # -- to implement -------------------------------------------------------------------------------------
     def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -80,6 +85,8 @@ class Root:
             data = self.read_bytes(rel, limit)
         except OSError:
             return None
+        if b"\x00" in data:
+            self.nul_terminated.append(rel)
         return data.decode("utf-8", "replace").replace("\x00", "").strip()
 
     def try_listdir(self, rel: str) -> List[str]:
@@ -219,6 +226,7 @@ class TarRoot(Root):
         self._members: Dict[str, _Member] = {"": _Member(_DIR)}
         self._children: Dict[str, set] = {"": set()}
         self._prefix = ""
+        self._dir_cache: Dict[str, str] = {}
         self._load()
 
     # -- loading ------------------------------------------------------------------------------------------
@@ -234,44 +242,31 @@ class TarRoot(Root):
                 raw = f.read()
         except OSError as e:
             raise InputError("cannot read %s: %s" % (self.path, e.strerror or e)) from None
-        total = 0
+        from numaprobe.source import tarparse
+
+        data = tarparse.decompress_bounded(raw, MAX_ARCHIVE_BYTES, self.path)
+        del raw
         count = 0
-        try:
-            with tarfile.open(fileobj=io.BytesIO(raw), mode="r:*") as tf:
-                for info in tf:
-                    count += 1
-                    if count > MAX_ARCHIVE_MEMBERS:
-                        raise UnsafeArchiveError("%s: more than %d members" % (self.path, MAX_ARCHIVE_MEMBERS))
-                    name = self._check_name(info.name)
-                    if info.isdir():
-                        self._add(name, _Member(_DIR))
-                    elif info.isreg():
-                        if info.size > MAX_FILE_BYTES:
-                            raise UnsafeArchiveError("%s: member %r is larger than %d bytes"
-                                                     % (self.path, info.name, MAX_FILE_BYTES))
-                        total += info.size
-                        if total > MAX_ARCHIVE_BYTES:
-                            raise UnsafeArchiveError("%s: unpacks to more than %d bytes"
-                                                     % (self.path, MAX_ARCHIVE_BYTES))
-                        fobj = tf.extractfile(info)
-                        data = fobj.read(MAX_FILE_BYTES + 1) if fobj is not None else b""
-                        self._add(name, _Member(_FILE, data=data))
-                    elif info.issym():
-                        self._check_link(name, info.linkname, info.name)
-                        self._add(name, _Member(_LINK, target=info.linkname))
-                    elif info.islnk():
-                        raise UnsafeArchiveError("%s: member %r is a hard link, which captures never hold"
-                                                 % (self.path, info.name))
-                    else:
-                        raise UnsafeArchiveError("%s: member %r is a device node or FIFO" % (self.path, info.name))
-        except (tarfile.TarError, EOFError, OSError, ValueError) as e:
-            if isinstance(e, InputError):
-                raise
-            # tarfile's "r:*" error lists every compression it tried, one per line; the first line says enough.
-            why = (str(e).splitlines() or [type(e).__name__])[0].rstrip(":")
-            raise InputError("%s: not a readable tar archive (%s)" % (self.path, why)) from None
-        except MemoryError:
-            raise InputError("%s: archive too large to read in memory" % self.path) from None
+        for m in tarparse.iter_members(data, self.path):
+            count += 1
+            if count > MAX_ARCHIVE_MEMBERS:
+                raise UnsafeArchiveError("%s: more than %d members" % (self.path, MAX_ARCHIVE_MEMBERS))
+            name = self._check_name(m.name)
+            if m.kind == tarparse.DIRECTORY:
+                self._add(name, _Member(_DIR))
+            elif m.kind == tarparse.REGULAR:
+                if m.size > MAX_FILE_BYTES:
+                    raise UnsafeArchiveError("%s: member %r is larger than %d bytes"
+                                             % (self.path, m.name, MAX_FILE_BYTES))
+                self._add(name, _Member(_FILE, data=data[m.offset:m.offset + m.size]))
+            elif m.kind == tarparse.SYMLINK:
+                self._check_link(name, m.linkname, m.name)
+                self._add(name, _Member(_LINK, target=m.linkname))
+            elif m.kind == tarparse.HARDLINK:
+                raise UnsafeArchiveError("%s: member %r is a hard link, which captures never hold"
+                                         % (self.path, m.name))
+            else:
+                raise UnsafeArchiveError("%s: member %r is a device node or FIFO" % (self.path, m.name))
         if count == 0:
             raise InputError("%s: empty archive" % self.path)
         self._prefix = _find_prefix(self._members, self._children)
@@ -332,8 +327,18 @@ class TarRoot(Root):
         return m.target if m is not None and m.kind == _LINK else None
 
     def _resolved(self, rel: str) -> Tuple[str, Optional[_Member]]:
-        full = _resolve(self._full(rel), self._lookup_link, 0, False)
-        return full, self._members.get(full)
+        # Readers ask for thousands of files in a few hundred directories: resolve each directory once.
+        parent, _, base = self._full(rel).rpartition("/")
+        rparent = self._dir_cache.get(parent)
+        if rparent is None:
+            rparent = _resolve(parent, self._lookup_link, 0, False)
+            self._dir_cache[parent] = rparent
+        full = rparent + "/" + base if rparent else base
+        m = self._members.get(full)
+        if m is not None and m.kind == _LINK:
+            full = _resolve(full, self._lookup_link, 0, False)
+            m = self._members.get(full)
+        return full, m
 
     def realpath(self, rel: str) -> str:
         full, _ = self._resolved(rel)

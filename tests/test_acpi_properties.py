@@ -179,3 +179,23 @@ def test_acpidump_text_round_trip(subtables, matrix):
     srat = build_srat([_with_length(s) for s in subtables])
     slit = build_slit(matrix)
     assert read_acpidump_text(_acpidump_text({"SRAT": srat, "SLIT": slit})) == {"SRAT": srat, "SLIT": slit}
+
+
+acpidump_like = st.lists(st.one_of(
+    st.sampled_from(["SRAT @ 0x0", "SLIT @ 0x00000000", "  0000: 53 52 41 54", "  0010: 00 01", "", "garbage"]),
+    st.text(alphabet="0123456789abcdefSRAT @x: \t", max_size=60),
+), max_size=40).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(acpidump_like)
+def test_any_text_reads_or_raises_the_documented_error(text):
+    start = time.monotonic()
+    try:
+        tables = read_acpidump_text(text)
+    except AcpiTableError:
+        return
+    assert time.monotonic() - start < MAX_SECONDS
+    assert tables and all(isinstance(v, bytes) and v for v in tables.values())
+    for data in tables.values():
+        _decode_bounded(data)

@@ -65,6 +65,16 @@ class ChunkMap:
     def as_sim_chunks(self) -> Tuple[Chunk, ...]:
         return tuple(Chunk(c.node, c.zone, c.start, c.end) for c in self.chunks)
 
+    def node_json(self, node: int) -> List[Dict[str, object]]:
+        """One node's chunks for a JSON document (probe's nodes[].memory_chunks)."""
+        return [{"start": c.start, "end": c.end, "size_bytes": c.size, "zone": c.zone,
+                 "hot_pluggable": c.hot_pluggable} for c in self.chunks if c.node == node]
+
+    def to_json(self) -> Dict[str, object]:
+        return {"ram_source": self.ram_source, "node_source": self.node_source,
+                "nodes": {str(n): self.node_json(n) for n in self.node_ids()},
+                "notes": [{"code": n.code, "message": n.message} for n in self.notes]}
+
 
 def split_zones(start: int, end: int) -> List[Tuple[int, int, str]]:
     out = []

@@ -14,6 +14,9 @@ Policies (the node set is the nodes of the domain's vCPUs):
 Extents are 1 GiB, then 2 MiB, then one page, as Xen's domain builder (xg_dom_x86.c meminit_hvm) asks for them;
 orders above the allocator's top order are skipped. The guest-physical layout (VGA and MMIO holes) is not modelled.
 
+Counters: each extent counts once, as zone_statistics() does; the node an extent was meant for stands for the
+allocating CPU's node, so local_node/other_node equal numa_hit/numa_miss here.
+
 Round-robin policies are computed in batches: while the set of nodes that still have room is unchanged, the
 sequence of landing nodes is periodic, so whole periods are taken at once; the result equals extent-by-extent
 allocation (tested) at a cost that grows with the nodes, not with the extents.

@@ -164,3 +164,32 @@ def test_fields_newer_than_this_iasl_round_trip(iasl_ok, scratch_dir):
     assert (s2.address_mode, s2.write_policy, s2.associativity, s2.line_size) == (1, 2, 1, 64)
     assert [build_structure(structure_fields(s)) for s in h.structures] == [build_structure(loc),
                                                                              build_structure(cache)]
+
+
+_LAPIC = {"type": 0, "proximity_domain_lo": 1, "apic_id": 4, "flags": 1}
+_MEM = {"type": 1, "proximity_domain": 1, "base_address": 0, "range_length": 1 << 30, "flags": 1}
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("case,subtables,stop_code", [
+    ("zero-length", [_LAPIC, bytes([1, 0]) + bytes(38), _LAPIC], "srat-zero-length"),
+    ("past-the-end", [_LAPIC, build_subtable(_MEM)[:30]], "srat-subtable-past-end"),
+    ("too-short", [_LAPIC, bytes([1, 20]) + bytes(18), _LAPIC], None),
+    ("unknown-type", [bytes([9, 6, 1, 2, 3, 4]), _LAPIC], None),
+])
+def test_broken_walk_stops_where_iasl_stops(case, subtables, stop_code, iasl_ok, scratch_dir):
+    """iasl prints the header of the subtable it stops at (zero length, running past the end) and goes on past
+    a short or unknown one by its length; numaprobe stops (with a note) or goes on at the same places."""
+    data = build_srat(subtables)
+    work = scratch_dir / ("walk-" + case)
+    work.mkdir()
+    fields, _ = disassemble(data, work)
+    iasl_offsets = [f.offset for f in fields if f.name == "Subtable Type"]
+    table = decode_table(data)
+    ours = [e.offset for e in table.entries]
+    codes = [n.code for n in table.notes]
+    if stop_code:
+        assert stop_code in codes and ours == iasl_offsets[:-1]
+        assert "offset 0x%X" % iasl_offsets[-1] in [n for n in table.notes if n.code == stop_code][0].message
+    else:
+        assert ours == iasl_offsets

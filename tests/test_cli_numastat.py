@@ -130,3 +130,59 @@ def test_numa_maps_huge_without_page_size_uses_the_huge_page_size():
     m = parse_numa_maps("7f0000000000 default file=/mnt/huge/f huge N2=3\n", huge_page_size=1 << 30)
     assert m.bytes_by_node == {2: 3 << 30}
     assert parse_numa_maps("").nodes == ()
+
+
+def _write(base, files):
+    import os
+
+    for rel, text in files.items():
+        p = os.path.join(str(base), rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb" if isinstance(text, bytes) else "w") as f:
+            f.write(text)
+
+
+def _two_node_tree(base):
+    files = {"proc/meminfo": "MemTotal: 8388608 kB\nMemFree: 4194304 kB\nHugepagesize: 2048 kB\n",
+             "proc/buddyinfo": "Node 0, zone   Normal  1 0 2\nNode 1, zone   Normal  0 3 0\n"}
+    for n, cpus in ((0, "0-1"), (1, "2-3")):
+        d = "sys/devices/system/node/node%d/" % n
+        files[d + "cpulist"] = cpus + "\n"
+        files[d + "distance"] = "10 21\n" if n == 0 else "21 10\n"
+        files[d + "meminfo"] = "Node %d MemTotal: 4194304 kB\nNode %d MemFree: 2097152 kB\n" % (n, n)
+        files[d + "numastat"] = "numa_hit %d\nnuma_miss 0\nnuma_foreign 0\ninterleave_hit 0\nlocal_node 1\n" \
+                                "other_node 0\n" % (10 + n)
+    for c in range(4):
+        files["sys/devices/system/cpu/cpu%d/topology/physical_package_id" % c] = "%d\n" % (c // 2)
+        files["sys/devices/system/cpu/cpu%d/topology/core_id" % c] = "%d\n" % (c % 2)
+        files["sys/devices/system/cpu/cpu%d/topology/thread_siblings_list" % c] = "%d\n" % c
+    files["sys/devices/system/cpu/online"] = "0-3\n"
+    files["sys/devices/system/node/online"] = "0-1\n"
+    # A guest confined to node 0's CPUs, its two threads last on CPUs 1 and 2; 300 pages on node 0, 100 on 1.
+    files["proc/4242/status"] = "Name:\tqemu-system-x86\nCpus_allowed_list:\t0-1\nMems_allowed_list:\t0-1\n"
+    files["proc/4242/cmdline"] = b"qemu-system-x86_64\0-name\0guest=web1,debug-threads=on\0-m\0001600\0"
+    files["proc/4242/numa_maps"] = ("7f0000000000 default anon=400 dirty=400 N0=300 N1=100 kernelpagesize_kB=4\n")
+    stat = "4242 (qemu-system-x86) S" + " 0" * 35 + " %d 0 0\n"
+    files["proc/4242/task/4242/stat"] = stat % 1
+    files["proc/4242/task/4243/stat"] = stat.replace("4242 ", "4243 ", 1) % 2
+    files["run/libvirt/qemu/db.pid"] = "4242\n"
+    _write(base, files)
+    return str(base)
+
+
+def test_domain_verdict_on_a_hand_made_two_node_tree(cli, tmp_path):
+    root = _two_node_tree(tmp_path)
+    for args in (("--domain", "web1"), ("--domain", "db"), ("--pid", "4242"), ("--name", "guest=web1")):
+        code, out, err = cli("numastat", "--root", root, "--json", *args)
+        assert code == 0, (args, err)
+        p = json.loads(out)["processes"][0]
+        assert p["pid"] == 4242 and p["cpus_allowed"] == [0, 1] and p["cpus_last_ran"] == [1, 2]
+        assert p["bytes_by_node"] == {"0": 300 * 4096, "1": 100 * 4096}
+        assert p["cpu_nodes"] == [0]
+        assert p["local_fraction"] == 0.75
+        # Thread on CPU 1 (node 0) sees 3/4 local + 1/4 at 21; thread on CPU 2 (node 1) the reverse.
+        w0 = 0.75 + 0.25 * 10 / 21
+        w1 = 0.75 * 10 / 21 + 0.25
+        assert p["distance_weighted"] == pytest.approx((w0 + w1) / 2, abs=1e-6)
+    code, _, err = cli("numastat", "--root", root, "--domain", "nosuch")
+    assert code == 2 and "nosuch" in err

@@ -1,3 +1,3 @@
-from numaprobe.cli.app import main
+from numaprobe.cli.entry import main
 
 main()

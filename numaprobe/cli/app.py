@@ -53,7 +53,7 @@ def _main(
     if ctx.invoked_subcommand is None:
         from numaprobe.cli.probe import probe_command
 
-        probe_command(root=None, as_json=False)
+        probe_command(None, False)
 
 
 def _register_all() -> None:

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Optional
 
-import typer
 
-from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
-
-
-def probe_command(root: Optional[str] = root_option(), as_json: bool = json_option()) -> None:
+def probe_command(root: Optional[str] = None, as_json: bool = False) -> None:
     """Nodes, CPUs, memory, distances, packages and devices of this host or a capture."""
+    import sys
+
     from numaprobe.model.build import build_topology
     from numaprobe.render import probe as render
+    from numaprobe.source.root import open_root
 
-    src = open_root_or_fail(root)
+    src = open_root(root)
     topo = build_topology(src)
     if as_json:
-        emit(render.dumps(render.topology_to_json(topo, acpi=_acpi_block(src))))
+        text = render.dumps(render.topology_to_json(topo, acpi=_acpi_block(src)))
     else:
-        emit(render.topology_to_text(topo))
+        text = render.topology_to_text(topo)
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _acpi_block(src):
@@ -29,5 +30,12 @@ def _acpi_block(src):
     return load_numa_tables(src).to_json()
 
 
-def register(app: typer.Typer) -> None:
-    app.command("probe")(probe_command)
+def register(app) -> None:
+    from numaprobe.cli.common import json_option, root_option
+
+    # typer reads the signature; the plain function above stays importable without typer (cli/entry.py).
+    def probe(root: Optional[str] = root_option(), as_json: bool = json_option()) -> None:
+        """Nodes, CPUs, memory, distances, packages and devices of this host or a capture."""
+        probe_command(root, as_json)
+
+    app.command("probe")(probe)

@@ -87,7 +87,9 @@ class AcpiHeader:
 
 def _valid_signature(sig: bytes) -> bool:
     """ACPICA AcpiUtValidNameChar: A-Z, 0-9 and '_' ('!' only last). Rejects text files named by mistake."""
-    return len(sig) == 4 and all(chr(b).isdigit() or 0x41 <= b <= 0x5A or b == 0x5F or (b == 0x21 and i == 3)
+    # 0x30-0x39, not chr(b).isdigit(): that accepts Latin-1 superscripts (0xB2 '²'), whose .decode("ascii") then
+    # raised UnicodeDecodeError (found by bench/fuzz).
+    return len(sig) == 4 and all(0x30 <= b <= 0x39 or 0x41 <= b <= 0x5A or b == 0x5F or (b == 0x21 and i == 3)
                                  for i, b in enumerate(sig))
 
 

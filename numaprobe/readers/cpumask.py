@@ -15,7 +15,7 @@ def parse_cpulist(text: Optional[str]) -> Optional[Tuple[int, ...]]:
     text = text.replace("\x00", "").strip()
     if not text:
         return ()
-    ids = set()
+    ranges = []
     for part in text.split(","):
         part = part.strip()
         if not part:
@@ -31,8 +31,14 @@ def parse_cpulist(text: Optional[str]) -> Optional[Tuple[int, ...]]:
             return None
         if a < 0 or b < a or b > MAX_CPU_ID:
             return None
-        ids.update(range(a, b + 1, stride))
-    return tuple(sorted(ids))
+        ranges.append((a, b))
+    # Merge before expanding: a hostile file repeating "0-1048576" must cost one expansion, not one per repeat.
+    ids = []
+    for a, b in sorted(ranges):
+        if ids and a <= ids[-1]:
+            a = ids[-1] + 1
+        ids.extend(range(a, b + 1, stride))
+    return tuple(ids)
 
 
 def parse_cpumask(text: Optional[str]) -> Optional[Tuple[int, ...]]:
@@ -46,16 +52,11 @@ def parse_cpumask(text: Optional[str]) -> Optional[Tuple[int, ...]]:
         value = int(text.replace(",", ""), 16)
     except ValueError:
         return None
-    if value.bit_length() > MAX_CPU_ID:
+    # int(..., 16) accepts a sign: "-9" once looped forever below (fuzzing, bench/fuzz); a mask is never negative.
+    if value < 0 or value.bit_length() > MAX_CPU_ID:
         return None
-    ids = []
-    i = 0
-    while value:
-        if value & 1:
-            ids.append(i)
-        value >>= 1
-        i += 1
-    return tuple(ids)
+    # One pass over the binary digits: shifting a 2^20-bit integer bit by bit is quadratic.
+    return tuple(i for i, bit in enumerate(bin(value)[:1:-1]) if bit == "1")
 
 
 def format_cpulist(ids) -> str:

@@ -209,3 +209,17 @@ def test_counters_follow_zone_statistics():
     c0, c1 = a.counters(0), a.counters(1)
     assert (c0.numa_hit, c0.numa_miss, c0.numa_foreign, c0.local_node, c0.other_node) == (1, 0, 1, 1, 0)
     assert (c1.numa_hit, c1.numa_miss, c1.numa_foreign, c1.local_node, c1.other_node) == (0, 1, 0, 1, 0)
+
+
+def test_free_run_after_single_frees_inside_it():
+    a = BuddyAllocator.from_chunks([Chunk(0, "Normal", 4 * GiB, 4 * GiB + 64 * MiB)], LINUX)
+    initial = _snapshot(a)
+    (run,) = a.alloc_extents(9, 20)
+    assert run.count == 20 and a.is_allocated(run.address + 3 * (2 * MiB))
+    a.free(run.address + 3 * (2 * MiB))
+    a.free(run.address)
+    assert not a.is_allocated(run.address) and a.allocated_extents() == 18
+    with pytest.raises(AllocationError):
+        a.free(run.address + 3 * (2 * MiB))
+    a.free_run(run)
+    assert a.allocated_extents() == 0 and _snapshot(a) == initial

@@ -560,9 +560,11 @@ class BuddyAllocator:
             return
         got = self._runs.get(p)
         if got is None or got[0] != run.order or got[1] != run.count:
-            # The run was split by single frees meanwhile: free extent by extent.
+            # The run was split by single frees meanwhile: free what is still allocated, extent by extent.
             for i in range(run.count):
-                self.free(run.address + (i << run.order) * ps)
+                addr = run.address + (i << run.order) * ps
+                if self.is_allocated(addr):
+                    self.free(addr)
             return
         order, count, z = got
         del self._runs[p]
@@ -575,6 +577,21 @@ class BuddyAllocator:
                 z.avail += n << bo
             else:
                 self._free_block(z, bp, bo)
+
+    def is_allocated(self, address: int) -> bool:
+        """True when an allocated extent starts at `address`."""
+        p, rem = divmod(address, self.config.page_size)
+        if rem:
+            return False
+        if p in self._single:
+            return True
+        i = bisect.bisect_right(self._run_starts, p) - 1
+        if i < 0:
+            return False
+        s = self._run_starts[i]
+        order, count, _ = self._runs[s]
+        off = p - s
+        return off < count << order and not off & ((1 << order) - 1)
 
     def _free_block(self, z: _Zone, p: int, k: int) -> None:
         z.avail += 1 << k

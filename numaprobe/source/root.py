@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
+import re
 import stat
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
@@ -25,6 +26,7 @@ MAX_COMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_LINK_HOPS = 40  # as Linux's MAXSYMLINKS
 
 _DIR, _FILE, _LINK = "d", "f", "l"
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _norm(rel: str) -> str:
@@ -272,7 +274,7 @@ class TarRoot(Root):
         self._prefix = _find_prefix(self._members, self._children)
 
     def _check_name(self, name: str) -> str:
-        if name.startswith("/") or any(ord(c) < 32 for c in name):
+        if name.startswith("/") or _CONTROL_CHARS.search(name):
             raise UnsafeArchiveError("%s: refusing member with an absolute or control-character name: %r"
                                      % (self.path, name))
         parts = [p for p in name.split("/") if p not in ("", ".")]

@@ -6,7 +6,7 @@ import re
 from typing import Dict, List, Tuple
 
 from numaprobe.errors import InputError
-from numaprobe.sim.buddy import XEN, ZONE_NAMES, BuddyAllocator, BuddyConfig, xen_dma_bitsize
+from numaprobe.sim.buddy import XEN, ZONE_NAMES, BuddyAllocator, BuddyConfig, Chunk, xen_dma_bitsize
 from numaprobe.sim.populate import POLICIES, DomainRequest
 from numaprobe.source.root import Root
 
@@ -36,10 +36,14 @@ def seed_allocator(root: Root, topology, seed: str) -> Tuple[BuddyAllocator, Lis
 
         cm = memory_chunks(root)
         notes += [n.message for n in cm.notes]
-        if not cm.chunks:
-            raise InputError("no memory map to seed from (memmap, iomem and memory blocks all missing)")
-        nodes = sorted({n.id for n in topology.nodes} | set(cm.node_ids()))
         chunks = cm.as_sim_chunks()
+        if not chunks:
+            chunks = _chunks_from_node_totals(topology)
+            if not chunks:
+                raise InputError("no memory map to seed from (memmap, iomem, memory blocks and node meminfo all "
+                                 "missing)")
+            notes.append("no memory map: one Normal chunk per node of its MemTotal, at synthetic addresses")
+        nodes = sorted({n.id for n in topology.nodes} | {c.node for c in chunks})
         alloc = BuddyAllocator.from_chunks(chunks, XEN, nodes=nodes, distances=dist, cpu_nodes=cpu_nodes)
         bits = xen_dma_bitsize(chunks)
         if bits is not None and bits < 32:
@@ -60,6 +64,19 @@ def seed_allocator(root: Root, topology, seed: str) -> Tuple[BuddyAllocator, Lis
         nodes = sorted({n.id for n in topology.nodes} | {b.node for b in buddy})
         return BuddyAllocator.from_counts(counts, config, nodes=nodes, distances=dist, cpu_nodes=cpu_nodes), notes
     raise InputError("bad --seed %r: use %s" % (seed, " or ".join(SEEDS)))
+
+
+def _chunks_from_node_totals(topology) -> List[Chunk]:
+    # Old captures (hwloc's corpus) have neither memmap, iomem nor memory blocks: the node totals still say
+    # how much each node has; addresses start at 4 GiB, each node 1 GiB aligned.
+    out = []
+    base = 4 << 30
+    for n in topology.nodes:
+        size = (n.memory_total_bytes or 0) // 4096 * 4096
+        if size:
+            out.append(Chunk(n.id, "Normal", base, base + size))
+            base = -(-(base + size) >> 30) << 30
+    return out
 
 
 def parse_size(text: str) -> int:

@@ -1,0 +1,24 @@
+"""`numaprobe physinfo`: Xen's physinfo and numainfo (`xl info -n`) for this host or a capture, with a
+sockets_per_node that is counted per node."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
+
+
+def physinfo_command(root: Optional[str] = root_option(), as_json: bool = json_option()) -> None:
+    """CPUs, sockets per node, memory per node and distances, laid out like `xl info -n`."""
+    import json
+
+    from numaprobe.analysis.physinfo import read_physinfo, to_json, to_text
+
+    info = read_physinfo(open_root_or_fail(root))
+    emit(json.dumps(to_json(info), indent=2) + "\n" if as_json else to_text(info))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("physinfo")(physinfo_command)

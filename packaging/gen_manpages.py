@@ -40,8 +40,8 @@ DESCRIPTION = [
 
 EXIT_STATUS = [
     ("0", "Success."),
-    ("1", "The command found what it looks for: \\fBcheck\\fR reported findings, or \\fBadvise\\fR could not "
-          "place the domain."),
+    ("1", "The command found what it looks for: \\fBcheck\\fR reported at least one error (warnings and "
+          "informational findings alone exit 0), or \\fBadvise\\fR could not place the domain."),
     ("2", "Misuse or bad input: an unknown option, a bad value, an unreadable or unsafe capture. One line "
           "saying why is printed on standard error."),
     ("130", "Interrupted (SIGINT)."),

@@ -26,7 +26,7 @@ _numaprobe()
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '-V --version -h --help' -- "$cur"))
             else
-                COMPREPLY=($(compgen -W 'advise capture check numastat probe simulate tables' -- "$cur"))
+                COMPREPLY=($(compgen -W 'advise capture check numastat physinfo probe simulate tables' -- "$cur"))
             fi
             ;;
         advise)
@@ -63,6 +63,14 @@ _numaprobe()
             esac
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '--format -p --pid --name --domain -r --root --json -h --help' -- "$cur"))
+            fi
+            ;;
+        physinfo)
+            case $prev in
+                -r|--root) _numaprobe_files; return ;;
+            esac
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W '-r --root --json -h --help' -- "$cur"))
             fi
             ;;
         probe)

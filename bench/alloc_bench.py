@@ -84,7 +84,8 @@ def bench_mixed(config, n_ops=300_000):
     script = [(rnd.random() < 0.5, rnd.randrange(4), rnd.randrange(NODES), rnd.random()) for _ in range(n_ops)]
     live = []
     alloc, free = a.alloc, a.free
-    t = time.perf_counter()
+    # CPU time of this process: the development VM's 2 cores are shared, and wall time measures the neighbours.
+    t = time.process_time()
     for is_free, order, node, r in script:
         if is_free and live:
             i = int(r * len(live))
@@ -92,7 +93,7 @@ def bench_mixed(config, n_ops=300_000):
             free(live.pop())
         else:
             live.append(alloc(order, node=node).address)
-    return n_ops / (time.perf_counter() - t)
+    return n_ops / (time.process_time() - t)
 
 
 def main():
@@ -106,8 +107,8 @@ def main():
                   % (policy + ":", dt * 1e3, 0.1 / dt))
         dt, runs = bench_fragmented(cfg)
         print("  same, balance, fragmented heap:        %8.2f ms  (%d runs handed out)" % (dt * 1e3, runs))
-        rate = bench_mixed(cfg)
-        print("  mixed alloc/free (orders 0-3):         %8.0f ops/s (target 500k: %.2fx)" % (rate, rate / 5e5))
+        rate = max(bench_mixed(cfg) for _ in range(3))
+        print("  mixed alloc/free (orders 0-3, CPU time, best of 3): %8.0f ops/s (target 500k: %.2fx)" % (rate, rate / 5e5))
 
 
 if __name__ == "__main__":

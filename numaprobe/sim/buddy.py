@@ -109,11 +109,13 @@ class AllocationError(ValueError):
 
 
 class _Zone:
-    __slots__ = ("node", "zi", "lists", "runs", "ntop", "mask", "avail", "seeded")
+    __slots__ = ("node", "zi", "name", "ctr", "lists", "runs", "ntop", "mask", "avail", "seeded")
 
-    def __init__(self, node: int, zi: int, top: int) -> None:
+    def __init__(self, node: int, zi: int, name: str, ctr: List[int], top: int) -> None:
         self.node = node
         self.zi = zi
+        self.name = name
+        self.ctr = ctr  # the node's counters, shared by its zones (hot path: no dict lookup)
         self.lists: List[Dict[int, None]] = [{} for _ in range(top)]
         self.runs: List[List[int]] = []  # top-order blocks: [start_pfn, count], used from the end
         self.ntop = 0
@@ -170,14 +172,16 @@ class BuddyAllocator:
         self._ni = {n: i for i, n in enumerate(self.nodes)}
         self._nz = len(config.zones)
         self._zi = {z: i for i, z in enumerate(config.zones)}
-        self._zones = [_Zone(n, z, self.top) for n in self.nodes for z in range(self._nz)]
+        self._counters = {n: [0] * 6 for n in self.nodes}
+        self._ps = config.page_size
+        self._zones = [_Zone(n, z, config.zones[z], self._counters[n], self.top)
+                       for n in self.nodes for z in range(self._nz)]
         self._dist = dict(distances or {})
         self.cpu_nodes = frozenset(cpu_nodes) if cpu_nodes is not None else None
         self.synthetic = synthetic
         self._single: Dict[int, Tuple[int, _Zone]] = {}  # pfn -> (order, zone)
         self._runs: Dict[int, Tuple[int, int, _Zone]] = {}  # start pfn -> (order, count, zone)
         self._run_starts: List[int] = []
-        self._counters = {n: [0] * 6 for n in self.nodes}
         self._order_cache: Dict[tuple, Tuple[int, ...]] = {}
         self._plans: Dict[tuple, tuple] = {}
         # Zones below Xen's dma_bitsize, skipped by its first pass. dma_bitsize is 32 when the first node spans
@@ -351,8 +355,17 @@ class BuddyAllocator:
                 if m:
                     p = self._take_one(z, order, order + (m & -m).bit_length() - 1)
                     self._single[p] = (order, z)
-                    self.count_event(node, z.node, cpu_node, 1, interleave)
-                    return Block(p * self.config.page_size, order, z.node, self.config.zones[z.zi])
+                    got = z.node
+                    c = z.ctr  # count_event(), inlined: this is the hot path
+                    if got == node:
+                        c[0] += 1
+                        if interleave:
+                            c[3] += 1
+                    else:
+                        c[1] += 1
+                        self._counters[node][2] += 1
+                    c[4 if got == cpu_node else 5] += 1
+                    return Block(p * self._ps, order, got, z.name)
         return None
 
     def _plan(self, node: Optional[int], fallback: str, affinity, exact: bool, zone_max: Optional[str]):
@@ -525,10 +538,9 @@ class BuddyAllocator:
     # -- free -----------------------------------------------------------------------------------------------
     def free(self, address: int) -> Block:
         """Free the allocated extent starting at `address`; merges buddies. Returns what was freed."""
-        ps = self.config.page_size
-        if address % ps:
+        p, rem = divmod(address, self._ps)
+        if rem:
             raise AllocationError("address %#x is not page aligned" % address)
-        p = address // ps
         got = self._single.pop(p, None)
         if got is not None:
             order, z = got
@@ -549,7 +561,7 @@ class BuddyAllocator:
             if count - idx - 1:
                 self._record(p + (1 << order), order, count - idx - 1, z)
         self._free_block(z, p, order)
-        return Block(address, order, z.node, self.config.zones[z.zi])
+        return Block(address, order, z.node, z.name)
 
     def free_run(self, run: ExtentRun) -> None:
         """Free every extent of a run returned by alloc_extents (or a piece of one still allocated)."""

@@ -324,10 +324,10 @@ def _note_nodes_straddling_packages(nodes: Sequence[Node], packages: Sequence[Pa
     """A node that shares CPUs with a package without either holding the other (QEMU lets one build this;
     SNC firmware bugs too). hwloc refuses such a node ("intersection without inclusion") and hangs it at the
     machine level with all CPUs; numaprobe keeps the kernel's CPU list."""
+    package_sets = [(p, set(p.cpus)) for p in packages]
     for n in nodes:
         ncpus = set(n.cpus)
-        for p in packages:
-            pcpus = set(p.cpus)
+        for p, pcpus in package_sets:
             if ncpus & pcpus and not (ncpus <= pcpus or pcpus <= ncpus):
                 notes.append(Note("node-straddles-packages", "node%d (CPUs %s) partly overlaps package %d (CPUs "
                                   "%s)" % (n.id, _fmt(n.cpus), p.id, _fmt(p.cpus))))

@@ -39,6 +39,8 @@ def topology_to_json(topo: Topology, acpi: Optional[Dict[str, Any]] = None) -> D
             "has_cpu": n.has_cpu,
             "has_memory": n.has_memory,
             "packages": sorted({topo.cpu(c).package for c in n.cpus if topo.cpu(c).package is not None}),
+            "dies": len({(topo.cpu(c).package, topo.cpu(c).die) for c in n.cpus}),
+            "cores": len({topo.cpu(c).core for c in n.cpus}),
             "hugepages": [{"size_bytes": h.size_bytes, "total": h.total, "free": h.free} for h in n.hugepages],
         } for n in topo.nodes],
         "packages": [{"id": p.id, "cpus": list(p.cpus), "nodes": list(p.nodes), "cores": p.cores}
@@ -96,6 +98,11 @@ def topology_to_text(topo: Topology) -> str:
             p.id, format_cpulist(p.cpus), p.cores, format_cpulist(p.nodes) or "-"))
     for n in topo.nodes:
         extra = []
+        if n.cpus:
+            cpus = [topo.cpu(c) for c in n.cpus]
+            extra.append("%d package(s), %d die(s), %d cores, %d threads" % (
+                len({c.package for c in cpus}), len({(c.package, c.die) for c in cpus}),
+                len({c.core for c in cpus}), len(cpus)))
         if not n.has_cpu:
             extra.append("no CPU")
         if not n.has_memory:

@@ -510,7 +510,8 @@ def check_nodes(topo: Topology, pxm_node: Optional[Dict[int, int]], kernel: Kern
                                nodes=tuple(extra)))
     elif len(topo.nodes) > 1:
         if not kernel.acpi_present:
-            why = "no ACPI tables: NUMA comes from the device tree (or another firmware interface)"
+            why = ("no ACPI tables: NUMA comes from the device tree or another firmware interface (or the "
+                   "capture left sys/firmware out)")
         elif fake:
             why = "no SRAT: the nodes are emulated by numa=fake and say nothing about the hardware"
         else:

@@ -117,6 +117,11 @@ def build_physinfo(topo: Topology, zones: Sequence = (), cpu_mhz: Optional[float
                               "%d core(s) with %d" % (by[t], t) for t in tcounts)))
 
     spn = sockets_per_node(topo)
+    listed = {n.id for n in topo.nodes}
+    stray = [c.id for c in online if c.node not in listed]
+    if stray:
+        notes.append(Note("cpus-outside-nodes", "online CPU(s) %s are in no listed node; the share of their "
+                          "packages is missing from sockets_per_node" % _fmt(stray)))
     legacy, l_cores, l_threads = legacy_formula(topo)
     if legacy is not None and any(v != legacy for v in spn.values()):
         notes.append(Note("legacy-sockets-per-node-wrong", "Xen's old formula nr_cpus / (nr_nodes x cores_per_socket "

@@ -22,24 +22,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 sys.path.insert(0, str(HERE))
 
+PACKAGES = ("numaprobe.acpi", "numaprobe.readers", "numaprobe.model", "numaprobe.source")
+
+# Only modules imported inside this block are instrumented, so every module of the parsing packages is imported
+# here, including those the code imports lazily (construct layouts, the tar reader).
 with atheris.instrument_imports(include=["numaprobe"]):
-    import numaprobe.acpi  # noqa: F401
-    import numaprobe.acpi.hmat  # noqa: F401
-    import numaprobe.acpi.slit  # noqa: F401
-    import numaprobe.acpi.srat  # noqa: F401
-    import numaprobe.model.build  # noqa: F401
-    import numaprobe.readers.buddyinfo  # noqa: F401
-    import numaprobe.readers.cpuset  # noqa: F401
-    import numaprobe.readers.devices  # noqa: F401
-    import numaprobe.readers.iomem  # noqa: F401
-    import numaprobe.readers.memmap  # noqa: F401
-    import numaprobe.readers.memory_blocks  # noqa: F401
-    import numaprobe.readers.numa_maps  # noqa: F401
-    import numaprobe.readers.numastat  # noqa: F401
-    import numaprobe.readers.proc_lookup  # noqa: F401
-    import numaprobe.readers.procs  # noqa: F401
-    import numaprobe.readers.zoneinfo  # noqa: F401
-    import numaprobe.source.root  # noqa: F401
+    import importlib
+    import pkgutil
+
+    for _pkg in PACKAGES:
+        _mod = importlib.import_module(_pkg)
+        for _info in pkgutil.iter_modules(_mod.__path__, _pkg + "."):
+            importlib.import_module(_info.name)
 
 from targets import TARGETS  # noqa: E402
 

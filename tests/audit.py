@@ -1,0 +1,118 @@
+"""Run numaprobe's CLI in a child process under a Python audit hook, and measure it.
+
+The hook (PEP 578) sees every file open with its mode/flags and every os-level mutation (remove, rename, chmod,
+mkdir, ...) made from Python, including by libraries; it records those that could change the file system, and
+every process the CLI starts. The child also reports its peak RSS (getrusage) and the test measures wall time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Audit events that change the file system whatever their arguments.
+MUTATING_EVENTS = (
+    "os.remove", "os.rename", "os.chmod", "os.chown", "os.chflags", "os.mkdir", "os.rmdir", "os.symlink", "os.link",
+    "os.truncate", "os.utime", "os.setxattr", "os.removexattr", "shutil.rmtree", "shutil.move", "shutil.copyfile",
+    "os.mkfifo", "os.mknod",
+)
+SPAWN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty")
+
+_CHILD = r'''
+import atexit, json, os, resource, sys
+_REPORT = os.environ.pop("NUMAPROBE_AUDIT_REPORT")
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_MUTATING = set(%(mutating)r)
+_SPAWN = set(%(spawn)r)
+_seen = []
+_done = [False]
+
+def _hook(event, args):
+    if _done[0]:
+        return
+    if event == "open":
+        path, mode, flags = (tuple(args) + (None, None, None))[:3]
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & _WRITE_FLAGS)
+        if writing:
+            _seen.append(["open-for-write", repr(path), repr(mode), flags])
+    elif event in _MUTATING:
+        _seen.append([event, repr(args)])
+    elif event in _SPAWN:
+        _seen.append([event, repr(args)[:300]])
+
+sys.addaudithook(_hook)
+
+def _report():
+    _done[0] = True
+    with open(_REPORT, "w") as f:
+        json.dump({"events": _seen, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}, f)
+
+atexit.register(_report)
+from numaprobe.cli.app import main
+main(sys.argv[1:])
+''' % {"mutating": MUTATING_EVENTS, "spawn": SPAWN_EVENTS}
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+    events: List[list] = field(default_factory=list)
+    maxrss_mb: float = 0.0
+    seconds: float = 0.0
+
+    def writes(self, allowed: Sequence[str] = ()) -> List[list]:
+        """Recorded mutations, minus those naming one of `allowed` (paths)."""
+        return [e for e in self.events if not any(a in " ".join(map(str, e[1:])) for a in allowed)]
+
+
+def run_audited(args: Sequence[str], cwd: Optional[str] = None, env: Optional[Dict[str, str]] = None,
+                timeout: float = 300, preexec=None, user_env_only: bool = False) -> Run:
+    """Run `numaprobe ARGS` from this checkout in a child Python with the audit hook installed."""
+    fd, report = tempfile.mkstemp(prefix="numaprobe-audit-", suffix=".json",
+                                  dir="/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
+    os.close(fd)
+    os.chmod(report, 0o666)  # an unprivileged child writes its report here
+    e = dict(os.environ)
+    e.update({"PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1", "NUMAPROBE_AUDIT_REPORT": report})
+    if env:
+        e.update(env)
+    started = time.monotonic()
+    try:
+        p = subprocess.run([sys.executable, "-c", _CHILD] + list(args), capture_output=True, text=True,
+                           cwd=cwd, env=e, timeout=timeout, stdin=subprocess.DEVNULL, preexec_fn=preexec)
+        seconds = time.monotonic() - started
+        try:
+            with open(report) as f:
+                rep = json.load(f)
+        except (OSError, ValueError):
+            rep = {"events": [["no-report"]], "maxrss_kb": 0}
+    finally:
+        os.unlink(report)
+    return Run(p.returncode, p.stdout, p.stderr, rep["events"], rep["maxrss_kb"] / 1024.0, seconds)
+
+
+def cli_commands() -> Dict[str, object]:
+    """{name: click command} of every command numaprobe's CLI has, read from the CLI itself."""
+    import typer
+
+    from numaprobe.cli.app import app
+
+    group = typer.main.get_command(app)
+    return dict(group.commands)
+
+
+def one_clean_line(err: str) -> bool:
+    lines = err.strip().splitlines()
+    return len(lines) == 1 and "Traceback" not in err and lines[0].startswith(("numaprobe", "Usage"))

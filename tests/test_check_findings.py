@@ -190,3 +190,13 @@ def test_check_cli_misuse(cli, tmp_path):
     assert cli("check", "--no-such-option")[0] == 2
     code, out, err = cli("check", "--root", str(tmp_path / "absent"))
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_hmat_initiator_link_differs():
+    """QEMU: node 2's attached initiator is PXM 0 (node 0); a kernel linking node 1 instead is a mismatch."""
+    path = FIXTURES / "2s2c-3node-hmat-cache.tar.gz"
+    _, _, kernel = inputs(path)
+    access = tuple(dataclasses.replace(a, initiators=(1,)) if (a.node, a.access) == (2, 1) else a
+                   for a in kernel.access)
+    (f,) = by_code(findings(path, access=access), "hmat-mismatch")
+    assert f.nodes == (2,) and "initiators: HMAT node(s) 0, sysfs 1" in f.message and "access1" in f.message

@@ -56,7 +56,7 @@ def test_revision_1_srat_keeps_8_bit_memory_domains():
 
 def slit_findings(matrix, pxm_node, rows=None):
     t = topo(rows or [[10 if i == j else 20 for j in range(len(pxm_node))] for i in range(len(pxm_node))])
-    return check_slit(decode_slit(build_slit(matrix)), None, t, pxm_node, False)
+    return check_slit(decode_slit(build_slit(matrix)), t, pxm_node)
 
 
 def test_slit_entry_below_10_is_invalid_and_rejected_by_linux():

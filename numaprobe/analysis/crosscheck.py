@@ -13,10 +13,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from numaprobe.model.topology import Topology
 from numaprobe.readers.cpumask import format_cpulist
+
+if TYPE_CHECKING:  # pragma: no cover
+    from numaprobe.readers.dmesg import DmesgNuma
+    from numaprobe.readers.node_access import NodeAccess
 
 ERROR = "error"
 WARNING = "warning"
@@ -66,8 +70,8 @@ class KernelView:
     ram: Tuple[Range, ...]  # System RAM ranges (firmware memmap, else /proc/iomem, else online memory blocks)
     ram_source: str
     blocks: Tuple[MemBlock, ...]
-    dmesg: Optional["object"] = None  # numaprobe.readers.dmesg.DmesgNuma
-    access: Tuple["object", ...] = ()  # numaprobe.readers.node_access.NodeAccess
+    dmesg: Optional["DmesgNuma"] = None
+    access: Tuple["NodeAccess", ...] = ()
     fake_numa_cmdline: bool = False
 
 
@@ -325,7 +329,7 @@ def _expected_distances(slit, topo: Topology, node_pxm: Dict[int, int]) -> Dict[
     return out
 
 
-def check_slit(slit, srat, topo: Topology, pxm_node: Dict[int, int], slit_rejected_in_dmesg: bool) -> List[Finding]:
+def check_slit(slit, topo: Topology, pxm_node: Dict[int, int], dmesg_rejected: bool = False) -> List[Finding]:
     out: List[Finding] = []
     nodes_with_pxm = sorted(set(pxm_node.values()) & set(topo.node_ids))
     if slit is None:
@@ -359,6 +363,8 @@ def check_slit(slit, srat, topo: Topology, pxm_node: Dict[int, int], slit_reject
     if problems:
         consequence = ("Linux ignores it and uses 10/20 for every distance" if linux_rejects
                        else "Linux uses it as it is")
+        if dmesg_rejected:
+            consequence += " (dmesg: 'SLIT table looks invalid. Not used.')"
         out.append(Finding("slit-invalid", ERROR if linux_rejects or unreach else WARNING,
                            "SLIT is invalid: %s; %s" % ("; ".join(problems), consequence),
                            nodes=tuple(nodes_with_pxm)))
@@ -451,8 +457,11 @@ def check_hmat(hmat, topo: Topology, kernel: KernelView, pxm_node: Dict[int, int
         if a.access == 1:
             cands = [p for p in cands if pxm_node[p] in cpu_nodes]
         if tpxm in attached and attached[tpxm] in pxm_node:
-            best_inits = [attached[tpxm]] if attached[tpxm] in cands or not cands else [attached[tpxm]]
-            values = perf.get((attached[tpxm], tpxm), {})
+            # A type-0 "attached initiator" pins the target's local initiator (hmat.c); access1 keeps it only
+            # when that initiator's node has CPUs.
+            if a.access == 1 and pxm_node[attached[tpxm]] not in cpu_nodes:
+                continue
+            best_inits, values = [attached[tpxm]], perf.get((attached[tpxm], tpxm), {})
         else:
             best_inits, values = _best_initiators(perf, cands, tpxm)
         problems = []
@@ -587,7 +596,7 @@ def crosscheck(topo: Topology, tables, kernel: KernelView) -> Tuple[Finding, ...
             pxm_node = {**predicted, **observed}
             out.extend(check_cpus(srat, topo, pxm_node))
             out.extend(check_memory(srat, kernel, pxm_node))
-            out.extend(check_slit(tables.slit, srat, topo, pxm_node, dmesg is not None and dmesg.slit_rejected))
+            out.extend(check_slit(tables.slit, topo, pxm_node, dmesg is not None and dmesg.slit_rejected))
             fake = kernel.fake_numa_cmdline or (dmesg is not None and dmesg.fake_numa)
             if not fake:
                 out.extend(check_distances(tables.slit, topo, pxm_node))

@@ -54,10 +54,15 @@ def test_clean_capture_has_no_error(path):
 
 @pytest.mark.parametrize("path", [p for p in clean_trees() if "numafake" not in p.name and "arm64" not in p.name],
                          ids=lambda p: p.name)
-def test_clean_capture_without_dmesg_has_no_error(path):
-    """The same verdict when the PXM->node map has to be inferred from CPU and memory placement."""
+def test_clean_capture_without_dmesg_or_iomem_has_no_error(path):
+    """The same verdict when the PXM->node map has to be inferred from CPU and memory placement, and when RAM is
+    known only from memory blocks (/proc/iomem read without root shows zeros)."""
     fs = findings(path, dmesg=None)
     assert summarize(fs)["errors"] == 0, [f.message for f in fs if f.severity == "error"]
+    blocks = inputs(path)[2].blocks
+    fs = findings(path, dmesg=None, ram_source="memory blocks",
+                  ram=tuple((b.start, b.end) for b in blocks if b.online))
+    assert not by_code(fs, "memory-not-covered")
 
 
 # tree, code, severity, nodes, cpus -- the values come from each tree's fixture-edit.txt (what was edited).
@@ -108,6 +113,14 @@ def test_memory_not_covered_names_the_range():
     f = by_code(findings(EDITED / "memory-not-covered.tar.gz"), "memory-not-covered")[0]
     # SRAT PXM 1 was cut to end at 0x6fffffff; /proc/iomem System RAM runs to 0x7ffdefff.
     assert f.ranges == ((0x70000000, 0x7ffdf000),)
+
+
+def test_memory_not_covered_from_memory_blocks():
+    path = EDITED / "memory-not-covered.tar.gz"
+    blocks = inputs(path)[2].blocks
+    (f,) = by_code(findings(path, ram_source="memory blocks", ram=tuple((b.start, b.end) for b in blocks
+                                                                        if b.online)), "memory-not-covered")
+    assert f.severity == "error" and f.ranges == ((0x70000000, 0x80000000),)  # memory14-15
 
 
 def test_memory_node_mismatch_names_block_4():

@@ -45,11 +45,27 @@ def test_capture_contents_and_manifest(tmp_path, cli):
                    "sys/devices/system/cpu/online"):
         assert needed in names, needed
     assert "proc/%d/numa_maps" % os.getpid() in names
+    assert "proc/%d/task/%d/stat" % (os.getpid(), os.getpid()) in names
     assert manifest["numaprobe_version"] and manifest["kernel"] == os.uname().release
     assert manifest["files"] > 10
     # sysfs links (cpuN/nodeM, bus/pci/devices/*) stay links, with relative targets inside the tree
     assert all(not m.linkname.startswith("/") for m in links)
     open_root(str(out))  # the hostile-archive checks accept our own captures
+
+
+def test_numastat_pid_reads_the_same_from_a_capture(tmp_path, cli):
+    out = tmp_path / "pid.tar.gz"
+    pid = str(os.getpid())
+    assert cli("capture", str(out), "--pid", pid)[0] == 0
+    code, live, err = cli("numastat", "--pid", pid, "--format", "json")
+    assert code == 0, err
+    code, captured, err = cli("numastat", "--root", str(out), "--pid", pid, "--format", "json")
+    assert code == 0, err
+    a, b = json.loads(live)["processes"][0], json.loads(captured)["processes"][0]
+    assert a["pid"] == b["pid"] == int(pid) and a["name"] == b["name"]
+    assert a["cpus_allowed"] == b["cpus_allowed"]
+    # the test process's memory moves a little between the two reads; its node does not
+    assert set(a["bytes_by_node"]) == set(b["bytes_by_node"])
 
 
 def test_capture_refuses_bad_targets_and_leaves_nothing(tmp_path, cli):

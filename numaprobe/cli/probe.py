@@ -13,21 +13,20 @@ def probe_command(root: Optional[str] = None, as_json: bool = False) -> None:
     from numaprobe.render import probe as render
     from numaprobe.source.root import open_root
 
+    from numaprobe.acpi import load_numa_tables
+    from numaprobe.analysis.chunks import memory_chunks
+
     src = open_root(root)
     topo = build_topology(src)
+    # SRAT is decoded once: for the acpi block and for the per-node memory chunks.
+    tables = load_numa_tables(src)
+    chunks = memory_chunks(src, srat_entries=tables.srat.entries if tables.srat is not None else ())
     if as_json:
-        text = render.dumps(render.topology_to_json(topo, acpi=_acpi_block(src)))
+        text = render.dumps(render.topology_to_json(topo, acpi=tables.to_json(), chunks=chunks))
     else:
-        text = render.topology_to_text(topo)
+        text = render.topology_to_text(topo, chunks=chunks)
     sys.stdout.write(text)
     sys.stdout.flush()
-
-
-def _acpi_block(src):
-    """Decoded SRAT/SLIT/HMAT; each absent or unreadable table is null with a note saying why."""
-    from numaprobe.acpi import load_numa_tables
-
-    return load_numa_tables(src).to_json()
 
 
 def register(app) -> None:

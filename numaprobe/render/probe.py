@@ -14,7 +14,8 @@ def _notes(notes) -> List[Dict[str, str]]:
     return [{"code": n.code, "message": n.message} for n in notes]
 
 
-def topology_to_json(topo: Topology, acpi: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+def topology_to_json(topo: Topology, acpi: Optional[Dict[str, Any]] = None, chunks=None) -> Dict[str, Any]:
+    """chunks: an analysis.chunks.ChunkMap, giving nodes[].memory_chunks and the memory_map block."""
     online = topo.online_cpus
     return {
         "schema_version": SCHEMA_VERSION,
@@ -42,7 +43,10 @@ def topology_to_json(topo: Topology, acpi: Optional[Dict[str, Any]] = None) -> D
             "dies": len({(topo.cpu(c).package, topo.cpu(c).die) for c in n.cpus}),
             "cores": len({topo.cpu(c).core for c in n.cpus}),
             "hugepages": [{"size_bytes": h.size_bytes, "total": h.total, "free": h.free} for h in n.hugepages],
+            "memory_chunks": chunks.node_json(n.id) if chunks is not None else None,
         } for n in topo.nodes],
+        "memory_map": None if chunks is None else {
+            "ram_source": chunks.ram_source, "node_source": chunks.node_source, "notes": _notes(chunks.notes)},
         "packages": [{"id": p.id, "cpus": list(p.cpus), "nodes": list(p.nodes), "cores": p.cores}
                      for p in topo.packages],
         "cpus": [{
@@ -72,7 +76,14 @@ def _mib(b: Optional[int]) -> str:
     return "?" if b is None else "%d MB" % (b // (1024 * 1024))
 
 
-def topology_to_text(topo: Topology) -> str:
+def _size(b: int) -> str:
+    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
+        if b >= 1 << shift and b % (1 << shift) == 0 or b >= 10 << shift:
+            return "%d%s" % (b >> shift, unit)
+    return "%dB" % b
+
+
+def topology_to_text(topo: Topology, chunks=None) -> str:
     """numactl -H's layout first (users diff against it), then what numactl does not show."""
     out: List[str] = []
     ids = [n.id for n in topo.nodes]
@@ -115,6 +126,10 @@ def topology_to_text(topo: Topology) -> str:
                 extra.append("hugepages %dkB: %d/%d free" % (h.size_bytes // 1024, h.free, h.total))
         if extra:
             out.append("node %d: %s" % (n.id, "; ".join(extra)))
+        ranges = ["%#x-%#x %s %s%s" % (c.start, c.end - 1, c.zone, _size(c.size), " hotplug" if c.hot_pluggable else "")
+                  for c in (chunks.of_node(n.id) if chunks is not None else ())]
+        if ranges:
+            out.append("node %d memory: %s" % (n.id, ", ".join(ranges)))
     with_node = [d for d in topo.devices if d.node is not None]
     if topo.devices:
         out.append("PCI devices: %d, %d with a NUMA node" % (len(topo.devices), len(with_node)))

@@ -48,6 +48,7 @@ SINGLE_FILES = (
 )
 PCI_ATTRS = ("numa_node", "local_cpulist", "local_cpus", "vendor", "device", "class")
 PROC_PID_FILES = ("numa_maps", "status", "cmdline", "stat")
+LIBVIRT_PID_DIR = "run/libvirt/qemu"
 
 
 @dataclass
@@ -199,6 +200,14 @@ def write_capture(out_path: str, pids: Sequence[int] = (), root: Optional[Root] 
             for pid in pids:
                 for name in PROC_PID_FILES:
                     w.copy(root, "proc/%d/%s" % (pid, name))
+                # the CPU each thread last ran on (field 39 of stat) feeds numastat --pid's verdict
+                for tid in root.try_listdir("proc/%d/task" % pid):
+                    w.copy(root, "proc/%d/task/%s/stat" % (pid, tid))
+            if pids:
+                # numastat --domain finds libvirt guests by their pid files
+                for name in root.try_listdir(LIBVIRT_PID_DIR):
+                    if name.endswith(".pid"):
+                        w.copy(root, LIBVIRT_PID_DIR + "/" + name)
             if with_dmesg:
                 _dmesg(w)
             manifest = {

@@ -268,6 +268,10 @@ def _pxm_node_map(t: Tree) -> Tuple[str, str]:
     t.rename(f"{NODE}/node.tmp", f"{NODE}/node1")
     for n in (0, 1):
         t.write(f"{NODE}/node{n}/meminfo", swap_node_words(t.text(f"{NODE}/node{n}/meminfo"), 0, 1))
+        # each row moves with its node dir, and its columns are in node order, so they swap too
+        row = t.text(f"{NODE}/node{n}/distance").split()
+        row[0], row[1] = row[1], row[0]
+        t.write(f"{NODE}/node{n}/distance", " ".join(row) + "\n")
     for name in list(t.members):
         m = re.fullmatch(r"(sys/devices/system/(?:cpu/cpu|memory/memory)\d+)/node([01])", name)
         if m and t.members[name].kind == "link":
@@ -280,7 +284,7 @@ def _pxm_node_map(t: Tree) -> Tuple[str, str]:
     return ("sysfs/proc/dmesg: the kernel's nodes 0 and 1 swapped everywhere (node dirs, cpuN/nodeX and "
             "memoryN/nodeX links, 'Node N' in node meminfo, zoneinfo, buddyinfo, pagetypeinfo and dmesg), as a "
             "kernel numbering nodes in PXM order would: PXM 0 -> node 0, PXM 3 -> node 1. Linux's rule (CPU "
-            "entries first, APIC 0 is in PXM 3) gives PXM 3 -> node 0. Distances are symmetric, so unchanged.",
+            "entries first, APIC 0 is in PXM 3) gives PXM 3 -> node 0. Distance rows move with their nodes, columns swapped.",
             "pxm-node-map (predicted PXM 3->0, 0->1; kernel PXM 0->0, 3->1)")
 
 

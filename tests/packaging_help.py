@@ -59,3 +59,44 @@ def arguments(cli, *command: str) -> List[str]:
 def live_tree(cli) -> List[Tuple[str, List[str]]]:
     """[("", top-level options), ("probe", [...]), ...]"""
     return [("", options(cli))] + [(c, options(cli, c)) for c in commands(cli)]
+
+
+def copy_tree(repo, dst) -> None:
+    """The checkout as a developer sees it (tracked and new files, not ignored ones) copied to dst, so that
+    builds (egg-info, wheels) never write into the shared working tree."""
+    import os
+    import shutil
+    import subprocess
+
+    r = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=str(repo),
+                       capture_output=True, check=True)
+    for rel in r.stdout.decode().split("\0"):
+        src = os.path.join(str(repo), rel)
+        if rel and os.path.isfile(src):
+            target = os.path.join(str(dst), rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copy2(src, target)
+
+
+def build_sdist(repo, tmp) -> "Path":
+    """Build the sdist from a copy of the tree: with Debian's python3-build when installed (what a packager
+    runs), else with setuptools' PEP 517 backend directly. Returns the .tar.gz."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(tmp) / "src"
+    out = Path(tmp) / "dist"
+    copy_tree(repo, src)
+    try:
+        import build  # noqa: F401  (python3-build)
+
+        cmd = [sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(out), "."]
+    except ImportError:
+        cmd = [sys.executable, "-c", "import sys; from setuptools import build_meta; "
+               "print(build_meta.build_sdist(sys.argv[1]))", str(out)]
+    r = subprocess.run(cmd, cwd=str(src), capture_output=True, text=True,
+                       env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    (sdist,) = out.glob("numaprobe-*.tar.gz")
+    return sdist

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,11 +25,13 @@ DEFAULT = REPO.parent / "shared" / "corpus" / "hwloc-linux" / "256ia64-64n2s2c.t
 
 
 def median_time(cmd, env, runs):
+    """Median CPU time (user + system) of the child: steadier than wall time on a shared machine."""
     times = []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return statistics.median(times)
 
 
@@ -56,7 +58,7 @@ def main() -> int:
         t_imports = median_time([py, "-c", "import typer, construct, psutil, pyudev"], env, args.runs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("input: %s (%d runs, medians)" % (args.tarball, args.runs))
+    print("input: %s (%d runs, median CPU time of each process)" % (args.tarball, args.runs))
     print("lstopo-no-graphics --of xml (unpacked tree)   %7.1f ms" % (t_lstopo * 1e3))
     print("numaprobe probe --json --root TARBALL          %7.1f ms   ratio %.2f" % (t_tar * 1e3, t_tar / t_lstopo))
     print("numaprobe probe --json --root DIRECTORY        %7.1f ms   ratio %.2f" % (t_dir * 1e3, t_dir / t_lstopo))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from numaprobe.model.topology import Note
-from numaprobe.sim.buddy import DMA32_LIMIT, DMA_LIMIT, Chunk
+from numaprobe.model.zones import DMA32_LIMIT, DMA_LIMIT
 from numaprobe.source.root import Root
 
 CPU_ENTRY_TYPES = (0, 2, 3, 5, 7)
@@ -62,8 +62,6 @@ class ChunkMap:
     def node_bytes(self, node: int) -> int:
         return sum(c.size for c in self.chunks if c.node == node)
 
-    def as_sim_chunks(self) -> Tuple[Chunk, ...]:
-        return tuple(Chunk(c.node, c.zone, c.start, c.end) for c in self.chunks)
 
     def node_json(self, node: int) -> List[Dict[str, object]]:
         """One node's chunks for a JSON document (probe's nodes[].memory_chunks)."""

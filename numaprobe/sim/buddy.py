@@ -27,9 +27,8 @@ import bisect
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-ZONE_NAMES = ("DMA", "DMA32", "Normal")
-DMA_LIMIT = 16 << 20  # x86-64 ZONE_DMA: below 16 MiB
-DMA32_LIMIT = 4 << 30  # ZONE_DMA32: below 4 GiB
+from numaprobe.model.zones import DMA32_LIMIT, DMA_LIMIT, ZONE_NAMES  # noqa: F401 (re-exported)
+
 
 FALLBACK_DISTANCE = "distance"  # Linux zonelists
 FALLBACK_XEN = "xen"  # Xen get_free_buddy: next node id in the affinity mask, then the others

@@ -36,7 +36,7 @@ def seed_allocator(root: Root, topology, seed: str) -> Tuple[BuddyAllocator, Lis
 
         cm = memory_chunks(root)
         notes += [n.message for n in cm.notes]
-        chunks = cm.as_sim_chunks()
+        chunks = tuple(Chunk(c.node, c.zone, c.start, c.end) for c in cm.chunks)
         if not chunks:
             chunks = _chunks_from_node_totals(topology)
             if not chunks:

@@ -67,13 +67,18 @@ def test_numactl_lines():
 
 
 def test_xl_vnuma_when_memory_spans_cpu_nodes():
-    # 32 vCPUs, 200 GiB on NPS4: four 16-thread nodes of socket 0, 64 GiB each nearest-first:
-    # 64 + 64 + 64 + 8 GiB, vCPUs 8 per node, vdistances from the SLIT (10 local, 12 same socket).
-    inp, p = _placement(synthetic.nps4, PlacementRequest(32, 200 * G))
+    # 20 vCPUs, 200 GiB on SNC2: two 16-thread nodes of socket 0 (same-socket distance 11), 10 vCPUs each;
+    # both cost 10.5 on average, so memory fills the node with more free first: 128 + 72 GiB.
+    inp, p = _placement(synthetic.snc2, PlacementRequest(20, 200 * G))
     text = emit.xl_fragment(p, inp)
-    assert 'cpus = "0-63"' in text and 'cpus_soft = "node:0,1,2,3"' in text
-    assert '[ "pnode=0", "size=65536", "vcpus=0-7", "vdistances=10,12,12,12" ],' in text
-    assert '[ "pnode=3", "size=8192", "vcpus=24-31", "vdistances=12,12,12,10" ]' in text
+    assert 'cpus = "0-31"' in text and 'cpus_soft = "node:0,1"' in text
+    assert '[ "pnode=0", "size=131072", "vcpus=0-9", "vdistances=10,11" ],' in text
+    assert '[ "pnode=1", "size=73728", "vcpus=10-19", "vdistances=11,10" ]' in text
+    # NPS4, 32 vCPUs and 200 GiB: the vCPUs need two nodes, the memory four; vCPUs stay on 0-1, nearer
+    # to all of it (D 1.136 instead of 1.15), and nodes 2-3 (memory only) cannot be Xen vnodes.
+    inp, p = _placement(synthetic.nps4, PlacementRequest(32, 200 * G))
+    assert p.chosen.cpu_nodes == (0, 1) and p.chosen.distance_weighted == pytest.approx(2272 / 2000)
+    assert 'cpus = "0-31"' in emit.xl_fragment(p, inp) and "# no vnuma" in emit.xl_fragment(p, inp)
     # a CPU-less memory node cannot be a Xen vnode: no vnuma, and a comment says so
     inp, p = _placement(synthetic.asymmetric, PlacementRequest(8, 300 * G))
     assert "vnuma" not in emit.xl_fragment(p, inp).replace("# no vnuma", "")

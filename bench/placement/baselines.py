@@ -25,6 +25,7 @@ class Choice:
     plan: Dict[int, int] = field(default_factory=dict)  # exact: units per node
     any: bool = False
     exclusive: Dict[int, int] = field(default_factory=dict)
+    bind_fallback: bool = False  # exact plan failed (stale): allocate as MPOL_BIND over the nodes would
 
 
 def any_choice(host: Host) -> Choice:
@@ -314,8 +315,8 @@ class Numaprobe(Policy):
         if not p.feasible:
             return None
         c = p.chosen
-        cpu_nodes = tuple(i for i in c.nodes if host.cpus[i])
-        return Choice(c.nodes, cpu_nodes, "exact", plan={n: b // UNIT for n, b in c.bytes_by_node if b})
+        return Choice(c.nodes, c.cpu_nodes, "exact", plan={n: b // UNIT for n, b in c.bytes_by_node if b},
+                      bind_fallback=True)
 
 
 def all_policies() -> List[Policy]:

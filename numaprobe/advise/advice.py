@@ -99,7 +99,7 @@ def _domain_json(inp: PlacementInput, p: Placement) -> dict:
     c = p.chosen
     placement = None
     if c is not None:
-        placement = {"nodes": list(c.nodes), "cpus": list(p.cpus), "cpuset": format_cpulist(p.cpus),
+        placement = {"nodes": list(c.nodes), "cpu_nodes": list(c.cpu_nodes), "cpus": list(p.cpus), "cpuset": format_cpulist(p.cpus),
                      "pinning": list(p.pinning),
                      "bytes_by_node": {str(n): b for n, b in sorted(expected_split(inp, p).items())},
                      "distance_weighted": round(c.distance_weighted, 6), "score": _score_json(c)}
@@ -181,7 +181,8 @@ def _placement_text(inp: PlacementInput, p: Placement) -> List[str]:
         out.append("infeasible: " + "; ".join(p.missing))
         out += ["note: " + n for n in p.notes]
         return out
-    out.append("placement: nodes %s, CPUs %s" % (",".join(map(str, c.nodes)), format_cpulist(p.cpus)))
+    out.append("placement: nodes %s, CPUs %s (of nodes %s)" % (",".join(map(str, c.nodes)), format_cpulist(p.cpus),
+                                                             ",".join(map(str, c.cpu_nodes))))
     split = expected_split(inp, p)
     out.append("  memory: " + ", ".join("node %d %s" % (n, _size(b)) for n, b in sorted(split.items()) if b))
     out.append("  distance-weighted access: %.3f (1.000 = all local)" % c.distance_weighted)

@@ -87,7 +87,7 @@ def _vnuma(p: Placement, inp: PlacementInput) -> List[str]:
 
 def xl_fragment(p: Placement, inp: PlacementInput) -> str:
     req = p.request
-    nodes = ",".join(str(n) for n in p.chosen.nodes if inp.cpus[inp.index(n)])
+    nodes = ",".join(str(n) for n in p.chosen.cpu_nodes)
     lines = ["vcpus = %d" % req.vcpus, "memory = %d" % -(-req.memory_bytes // MIB)]
     if req.mode == "preferred":
         lines.append('cpus_soft = "node:%s"' % nodes)

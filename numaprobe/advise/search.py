@@ -62,6 +62,7 @@ class PlacementRequest:
 @dataclass(frozen=True)
 class Candidate:
     nodes: Tuple[int, ...]
+    cpu_nodes: Tuple[int, ...]  # the nodes whose CPUs run the vCPUs (the others hold memory only)
     bytes_by_node: Tuple[Tuple[int, int], ...]  # (node id, bytes), nodes of the set in id order
     distance_weighted: float
     device_distance: float
@@ -179,44 +180,79 @@ def split_memory(inp: PlacementInput, pool: Sequence[int], idx: Sequence[int], m
     return out
 
 
+def cpu_node_choices(inp: PlacementInput, idx: Sequence[int], vcpus: int) -> List[Tuple[int, ...]]:
+    """Which of the set's CPU nodes run the vCPUs: all of them, or, grown from each one by distance, the fewest
+    that hold the vCPUs. A set may hold more nodes for memory than the vCPUs need, and vCPUs kept near the
+    middle of that memory see it closer (NPS4, 3+1 nodes across sockets: D 1.65 instead of 1.90)."""
+    cpu_idx = [i for i in idx if inp.cpus[i]]
+    out = {tuple(cpu_idx)}
+    total = sum(len(inp.cpus[i]) for i in cpu_idx)
+    if len(cpu_idx) > 1 and total - min(len(inp.cpus[i]) for i in cpu_idx) >= vcpus:
+        for s in cpu_idx:
+            acc, chosen = 0, []
+            for j in sorted(cpu_idx, key=lambda j: (inp.distance[s][j], j)):
+                chosen.append(j)
+                acc += len(inp.cpus[j])
+                if acc >= vcpus:
+                    break
+            out.add(tuple(sorted(chosen)))
+    return sorted(out, key=lambda c: (len(c), c))
+
+
 def evaluate(inp: PlacementInput, req: PlacementRequest, pool: Sequence[int], idx: Tuple[int, ...],
-             total_free_sq: float, granule: int = 1) -> Optional[Candidate]:
+             total_free_sq: float, granule: int = 1,
+             package_free: Optional[Dict[Optional[int], int]] = None) -> Optional[Candidate]:
     """Score one node set (indices), or None if it cannot hold the request."""
-    ncpu = sum(len(inp.cpus[i]) for i in idx)
-    if ncpu < req.vcpus or ncpu == 0:
+    if sum(len(inp.cpus[i]) for i in idx) < max(1, req.vcpus):
         return None
-    weights = {i: len(inp.cpus[i]) / ncpu for i in idx if inp.cpus[i]}
-    split = split_memory(inp, pool, idx, req.memory_bytes, req.mode, weights, granule)
-    if split is None:
+    if sum(pool[j] for j in idx) < req.memory_bytes:
         return None
     dist = inp.distance
     mem = req.memory_bytes or 1
-    d_w = sum(m * sum(w * dist[c][j] for c, w in weights.items()) for j, m in split.items()) / (10.0 * mem)
-    if not req.memory_bytes:
-        d_w = 1.0
+    best = None
+    for cset in cpu_node_choices(inp, idx, req.vcpus):
+        ncpu = sum(len(inp.cpus[i]) for i in cset)
+        weights = {i: len(inp.cpus[i]) / ncpu for i in cset}
+        split = split_memory(inp, pool, idx, req.memory_bytes, req.mode, weights, granule)
+        if split is None:
+            return None
+        d_w = sum(m * sum(w * dist[c][j] for c, w in weights.items()) for j, m in split.items()) / (10.0 * mem)
+        if not req.memory_bytes:
+            d_w = 1.0
+        busy = sum(inp.busy[i] for i in cset)
+        level = max(1, math.ceil(round((busy + req.vcpus) / ncpu, 9)))
+        key = (round(d_w, 9), level, len(cset), cset)
+        if best is None or key < best[0]:
+            best = (key, cset, weights, split, d_w, ncpu, busy, level)
+    _, cset, weights, split, d_w, ncpu, busy, level = best
     dev = 0.0
     if req.device_node is not None and req.device_node in inp.node_ids:
         k = inp.node_ids.index(req.device_node)
         dev = sum(w * dist[c][k] for c, w in weights.items()) / 10.0
-    over = max(0.0, sum(inp.busy[i] for i in weights) + req.vcpus - ncpu)
     # Holes are measured per node and per package (a later domain that needs a whole socket needs a package
     # left free), as the loss in the sum of squares of free memory.
     damage = sum(pool[j] ** 2 - (pool[j] - m) ** 2 for j, m in split.items())
+    if package_free is None:
+        package_free = _package_free(inp, pool)
     by_pkg: Dict[Optional[int], int] = {}
     for j, m in split.items():
-        if m:
+        if m and inp.package[j] is not None:
             by_pkg[inp.package[j]] = by_pkg.get(inp.package[j], 0) + m
     for pkg, m in by_pkg.items():
-        if pkg is not None:
-            free = sum(pool[j] for j in range(len(pool)) if inp.package[j] == pkg)
-            damage += free ** 2 - (free - m) ** 2
-    damage /= total_free_sq
+        free = package_free[pkg]
+        damage += free ** 2 - (free - m) ** 2
     ids = inp.node_ids
-    return Candidate(nodes=tuple(ids[i] for i in idx),
+    return Candidate(nodes=tuple(ids[i] for i in idx), cpu_nodes=tuple(ids[i] for i in cset),
                      bytes_by_node=tuple((ids[j], split[j]) for j in idx),
-                     distance_weighted=d_w, device_distance=dev, overcommit=over,
-                     load_level=max(1, math.ceil(round((sum(inp.busy[i] for i in weights) + req.vcpus) / ncpu, 9))),
-                     hole_damage=damage)
+                     distance_weighted=d_w, device_distance=dev, overcommit=max(0.0, busy + req.vcpus - ncpu),
+                     load_level=level, hole_damage=damage / total_free_sq)
+
+
+def _package_free(inp: PlacementInput, pool: Sequence[int]) -> Dict[Optional[int], int]:
+    out: Dict[Optional[int], int] = {}
+    for j, pkg in enumerate(inp.package):
+        out[pkg] = out.get(pkg, 0) + pool[j]
+    return out
 
 
 # ------------------------------------------------------------------------------------------------- search
@@ -254,6 +290,7 @@ def search(inp: PlacementInput, req: PlacementRequest, exact_nodes: int = EXACT_
     useful = [i for i in range(n) if inp.cpus[i] or pool[i] > 0]
     total_sq = float(sum(p for p in pool) ** 2) or 1.0
     granule = req.hugepage_bytes or 1
+    pkg_free = _package_free(inp, pool)
     k_mem = _min_size([pool[i] for i in useful], req.memory_bytes)
     k_cpu = _min_size([len(inp.cpus[i]) for i in useful], max(1, req.vcpus))
     if k_mem is None or k_cpu is None:
@@ -270,7 +307,7 @@ def search(inp: PlacementInput, req: PlacementRequest, exact_nodes: int = EXACT_
         found = []
         for idx in sets:
             evaluated += 1
-            c = evaluate(inp, req, pool, idx, total_sq, granule)
+            c = evaluate(inp, req, pool, idx, total_sq, granule, pkg_free)
             if c is not None:
                 found.append(c)
         if found:
@@ -285,9 +322,10 @@ def brute_force(inp: PlacementInput, req: PlacementRequest) -> Optional[Candidat
     total_sq = float(sum(pool) ** 2) or 1.0
     best = None
     n = len(inp.node_ids)
+    pkg_free = _package_free(inp, pool)
     for k in range(1, n + 1):
         for idx in itertools.combinations(range(n), k):
-            c = evaluate(inp, req, pool, idx, total_sq, req.hugepage_bytes or 1)
+            c = evaluate(inp, req, pool, idx, total_sq, req.hugepage_bytes or 1, pkg_free)
             if c is not None and (best is None or c.key < best.key):
                 best = c
     return best
@@ -367,14 +405,14 @@ def decide(inp: PlacementInput, req: PlacementRequest, keep: int = 4) -> Placeme
                               memory_bytes=min(req.memory_bytes, sum(pool)))
         part, _, _ = search(inp, partial_req, keep=0) if total_cpus else ([], True, 0)
         chosen = part[0] if part else None
-        cpus, pinning = pick_cpus(inp, chosen.nodes, partial_req.vcpus) if chosen else ((), ())
+        cpus, pinning = pick_cpus(inp, chosen.cpu_nodes, partial_req.vcpus) if chosen else ((), ())
         if chosen:
             notes.append("best partial option: %d vCPUs and %s on nodes %s"
                          % (partial_req.vcpus, _size(partial_req.memory_bytes), _nodelist(chosen.nodes)))
         return Placement(req, False, chosen, cpus, pinning, (), tuple(notes), tuple(missing), exact, evaluated)
     best = found[0]
     runners = tuple(replace(c, reason=why_lost(best, c)) for c in found[1:])
-    cpus, pinning = pick_cpus(inp, best.nodes, req.vcpus)
+    cpus, pinning = pick_cpus(inp, best.cpu_nodes, req.vcpus)
     if len(_packages(inp, best.nodes)) > 1:
         if _single_socket_exists(inp, req, pool):
             notes.append("spans sockets to use fewer nodes; a single-socket placement would need more nodes")
@@ -385,6 +423,10 @@ def decide(inp: PlacementInput, req: PlacementRequest, keep: int = 4) -> Placeme
                      % (best.overcommit, _nodelist(best.nodes)))
     if req.device_node is not None and req.device_node not in best.nodes:
         notes.append("device %s is on node %d, outside the placement" % (req.device or "", req.device_node))
+    idle = [n for n in best.nodes if n not in best.cpu_nodes and inp.cpus[inp.index(n)]]
+    if idle:
+        notes.append("node(s) %s hold memory only: the vCPUs stay on %s, nearer to the memory"
+                     % (_nodelist(idle), _nodelist(best.cpu_nodes)))
     headless = [n for n in best.nodes if not inp.cpus[inp.index(n)]]
     if headless:
         notes.append("uses CPU-less memory node(s) %s as the nearest memory" % _nodelist(headless))

@@ -170,7 +170,8 @@ def _zsh_option(p: Param) -> str:
 def _zsh_argument(p: Param, position: int) -> str:
     action = "_files" if p.takes_path else " "
     where = "*" if p.multiple else str(position)
-    optional = "" if p.required else ":"
+    # "N::msg" marks an optional positional; "*::" would mean something else (narrow $words), "*:" is optional anyway.
+    optional = "" if p.required or p.multiple else ":"
     return "'%s%s:%s:%s'" % (where, optional, _message(p), action)
 
 

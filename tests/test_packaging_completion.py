@@ -62,6 +62,41 @@ def test_bash_completes_file_for_root_and_nothing_for_numbers(tmp_path):
     assert bash_complete("advise", "--vcpus", "", cwd=tmp_path) == []
 
 
+ZSH_STUBS = r"""
+_describe() { print -rl -- DESCRIBE ${(P)4}; }
+_arguments() {
+  if [[ $1 == -C ]]; then print -rl -- TOP "${@[2,-1]}"; state=args; return 0; fi
+  print -rl -- SPECS "$@"
+}
+source %s >/dev/null 2>&1
+"""
+
+
+def zsh_specs(command: str) -> list:
+    """The _arguments specs (or _describe entries) the zsh function passes, after zsh's own quoting and brace
+    expansion: what zsh's completion system would be handed, with _arguments/_describe stubbed out."""
+    call = "_numaprobe_commands" if command == "" else "words=(%s); _numaprobe" % command
+    r = subprocess.run(["zsh", "-f", "-c", ZSH_STUBS % ZSH + call], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    marker = "DESCRIBE" if command == "" else "SPECS"
+    return lines[lines.index(marker) + 1:]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh not installed")
+def test_zsh_hands_every_command_and_option_to_the_completion_system(cli):
+    entries = zsh_specs("")
+    assert [e.split(":")[0] for e in entries] == live.commands(cli)
+    for command in live.commands(cli):
+        specs = zsh_specs(command)
+        for o in live.options(cli, command):
+            assert [s for s in specs if re.match(r"^(\([^)]*\)|\*)?%s(\[|:|$)" % re.escape(o), s)], (command, o, specs)
+        for a in live.arguments(cli, command):
+            assert [s for s in specs if re.match(r"^(\d|\*):+%s:" % re.escape(a.lower() if a.isalpha() else a), s)], (command, a, specs)
+    root = [s for s in zsh_specs("probe") if s.startswith("(-r --root)--root[")]
+    assert root and root[0].endswith(":path:_files")
+
+
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh not installed")
 def test_zsh_syntax():
     r = subprocess.run(["zsh", "-n", str(ZSH)], capture_output=True, text=True)

@@ -59,6 +59,7 @@ def test_json_document(cli):
     assert sum(doc["placement"]["bytes_by_node"].values()) == 256 << 20
     assert set(doc["config"]) == {"numactl", "libvirt", "xl", "systemd"}
     assert all({"nodes", "score", "reason"} <= set(c) for c in doc["candidates"])
+    assert all(set(n) == {"code", "message"} for n in doc["notes"])
 
 
 def test_count_places_domains_apart(cli):

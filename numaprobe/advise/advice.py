@@ -62,9 +62,39 @@ def check_request(vcpus: int, memory_bytes: int, mode: str, count: int) -> None:
 
 
 def expected_split(inp: PlacementInput, placement: Placement) -> Dict[int, int]:
-    """Bytes per node the domain is expected to get. The search's own split (nearest-first per node, or even
-    for interleave) is what an exact-node allocation realises; TODO: run numaprobe.sim's populate when it lands."""
-    return dict(placement.chosen.bytes_by_node) if placement.chosen else {}
+    """Bytes per node the domain is expected to get: the search's split (nearest first, or even for
+    interleave) realised on numaprobe.sim's buddy allocator seeded with each node's free memory, asking each
+    node for its share with exact-node extents of 4 MiB, 2 MiB, then 4 KiB (what a per-node binding does)."""
+    if placement.chosen is None:
+        return {}
+    from numaprobe.sim.buddy import LINUX, BuddyAllocator, Chunk
+
+    plan = {n: b for n, b in placement.chosen.bytes_by_node if b}
+    if not plan:
+        return {}
+    page = LINUX.page_size
+    chunks, base = [], 0
+    for n in plan:
+        free = memory_pool_bytes(inp, placement.request, n)
+        span = -(-free // LINUX.top_block_bytes) * LINUX.top_block_bytes
+        if free:
+            chunks.append(Chunk(node=n, zone="Normal", start=base, end=base + free // page * page))
+        base += span + LINUX.top_block_bytes
+    heap = BuddyAllocator.from_chunks(chunks, LINUX, nodes=sorted(plan))
+    got: Dict[int, int] = {}
+    for n, want in plan.items():
+        pages = -(-want // page)
+        for order in (LINUX.top_order, 9, 0):
+            for run in heap.alloc_extents(order, pages >> order, node=n, exact=True):
+                got[run.node] = got.get(run.node, 0) + (run.count << run.order) * page
+                pages -= run.count << run.order
+    return got
+
+
+def memory_pool_bytes(inp: PlacementInput, req: PlacementRequest, node: int) -> int:
+    from numaprobe.advise.search import memory_pool
+
+    return memory_pool(inp, req.hugepage_bytes)[inp.index(node)]
 
 
 @dataclass(frozen=True)
@@ -107,7 +137,7 @@ def _domain_json(inp: PlacementInput, p: Placement) -> dict:
             "candidates": [{"nodes": list(r.nodes), "score": _score_json(r), "reason": r.reason,
                             "distance_weighted": round(r.distance_weighted, 6)} for r in p.candidates],
             "config": emit.all_configs(p, inp) if p.feasible else None,
-            "notes": list(p.notes), "missing": list(p.missing),
+            "notes": [{"code": n.code, "message": n.message} for n in p.notes], "missing": list(p.missing),
             "search": {"exact": p.exact, "evaluated": p.evaluated, "cost_source": inp.cost_source}}
 
 
@@ -153,7 +183,7 @@ def explain_infeasible(advice: Advice) -> str:
         if p.feasible:
             continue
         lines.append("domain %d cannot be placed: %s" % (k + 1, "; ".join(p.missing)))
-        lines += ["  " + n for n in p.notes if n.startswith("best partial")]
+        lines += ["  " + n.message for n in p.notes if n.code == "partial-option"]
     return "\n".join(lines)
 
 
@@ -179,7 +209,7 @@ def _placement_text(inp: PlacementInput, p: Placement) -> List[str]:
     out = []
     if not p.feasible:
         out.append("infeasible: " + "; ".join(p.missing))
-        out += ["note: " + n for n in p.notes]
+        out += ["note: " + n.message for n in p.notes]
         return out
     out.append("placement: nodes %s, CPUs %s (of nodes %s)" % (",".join(map(str, c.nodes)), format_cpulist(p.cpus),
                                                              ",".join(map(str, c.cpu_nodes))))
@@ -191,7 +221,7 @@ def _placement_text(inp: PlacementInput, p: Placement) -> List[str]:
         out.append("runners-up:")
         out += ["  nodes %-12s %.3f  %s" % (",".join(map(str, r.nodes)), r.distance_weighted, r.reason)
                 for r in p.candidates]
-    out += ["note: " + n for n in p.notes]
+    out += ["note: " + n.message for n in p.notes]
     cfg = emit.all_configs(p, inp)
     out.append("numactl: " + cfg["numactl"])
     for name in ("libvirt", "xl", "systemd"):

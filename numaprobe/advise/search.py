@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from numaprobe.model.topology import Topology
+from numaprobe.model.topology import Note, Topology
 
 EXACT_NODES = 16
 # Above EXACT_NODES, subsets of the smallest feasible size are all tried while there are at most this many;
@@ -90,7 +90,7 @@ class Placement:
     cpus: Tuple[int, ...]  # the cpuset: CPUs of the chosen nodes
     pinning: Tuple[int, ...]  # one pCPU per vCPU, least committed first
     candidates: Tuple[Candidate, ...]  # runners-up, best first
-    notes: Tuple[str, ...]
+    notes: Tuple[Note, ...]  # code + message, as everywhere in numaprobe
     missing: Tuple[str, ...] = ()  # for an infeasible request: what is short
     exact: bool = True  # the search was exhaustive (equal to brute force)
     evaluated: int = 0
@@ -387,9 +387,9 @@ def decide(inp: PlacementInput, req: PlacementRequest, keep: int = 4) -> Placeme
         raise ValueError("mode must be one of %s" % ", ".join(MODES))
     pool = memory_pool(inp, req.hugepage_bytes)
     found, exact, evaluated = search(inp, req, keep=keep)
-    notes: List[str] = []
+    notes: List[Note] = []
     if inp.cost_source != "SLIT":
-        notes.append("access cost from %s" % inp.cost_source)
+        notes.append(Note("cost-source", "access cost from %s" % inp.cost_source))
     if not found:
         missing = []
         total_cpus = sum(len(c) for c in inp.cpus)
@@ -407,32 +407,35 @@ def decide(inp: PlacementInput, req: PlacementRequest, keep: int = 4) -> Placeme
         chosen = part[0] if part else None
         cpus, pinning = pick_cpus(inp, chosen.cpu_nodes, partial_req.vcpus) if chosen else ((), ())
         if chosen:
-            notes.append("best partial option: %d vCPUs and %s on nodes %s"
-                         % (partial_req.vcpus, _size(partial_req.memory_bytes), _nodelist(chosen.nodes)))
+            notes.append(Note("partial-option", "best partial option: %d vCPUs and %s on nodes %s"
+                              % (partial_req.vcpus, _size(partial_req.memory_bytes), _nodelist(chosen.nodes))))
         return Placement(req, False, chosen, cpus, pinning, (), tuple(notes), tuple(missing), exact, evaluated)
     best = found[0]
     runners = tuple(replace(c, reason=why_lost(best, c)) for c in found[1:])
     cpus, pinning = pick_cpus(inp, best.cpu_nodes, req.vcpus)
     if len(_packages(inp, best.nodes)) > 1:
         if _single_socket_exists(inp, req, pool):
-            notes.append("spans sockets to use fewer nodes; a single-socket placement would need more nodes")
+            notes.append(Note("spans-sockets", "spans sockets to use fewer nodes; a single-socket placement "
+                              "would need more nodes"))
         else:
-            notes.append("warning: no placement keeps this domain on one socket")
+            notes.append(Note("no-single-socket", "warning: no placement keeps this domain on one socket"))
     if best.overcommit > 0:
-        notes.append("warning: %g vCPUs will share pCPUs with work already on nodes %s"
-                     % (best.overcommit, _nodelist(best.nodes)))
+        notes.append(Note("overcommit", "warning: %g vCPUs will share pCPUs with work already on nodes %s"
+                          % (best.overcommit, _nodelist(best.cpu_nodes))))
     if req.device_node is not None and req.device_node not in best.nodes:
-        notes.append("device %s is on node %d, outside the placement" % (req.device or "", req.device_node))
+        notes.append(Note("device-elsewhere", "device %s is on node %d, outside the placement"
+                          % (req.device or "", req.device_node)))
     idle = [n for n in best.nodes if n not in best.cpu_nodes and inp.cpus[inp.index(n)]]
     if idle:
-        notes.append("node(s) %s hold memory only: the vCPUs stay on %s, nearer to the memory"
-                     % (_nodelist(idle), _nodelist(best.cpu_nodes)))
+        notes.append(Note("memory-only-use", "node(s) %s hold memory only: the vCPUs stay on %s, nearer to "
+                          "the memory" % (_nodelist(idle), _nodelist(best.cpu_nodes))))
     headless = [n for n in best.nodes if not inp.cpus[inp.index(n)]]
     if headless:
-        notes.append("uses CPU-less memory node(s) %s as the nearest memory" % _nodelist(headless))
+        notes.append(Note("cpu-less-memory", "uses CPU-less memory node(s) %s as the nearest memory"
+                          % _nodelist(headless)))
     if not exact:
-        notes.append("%d nodes: heuristic search (seeded nearest-neighbour sets), not exhaustive"
-                     % len(inp.node_ids))
+        notes.append(Note("heuristic-search", "%d nodes: heuristic search (seeded nearest-neighbour sets), "
+                          "not exhaustive" % len(inp.node_ids)))
     return Placement(req, True, best, cpus, pinning, runners, tuple(notes), (), exact, evaluated)
 
 

@@ -36,6 +36,8 @@ DESCRIPTION = [
     "\\fIsys/\\fR and \\fIproc/\\fR, or a tarball of one, as written by \\fBnumaprobe capture\\fR) instead of "
     "this host, and \\fB\\-\\-json\\fR to print a versioned JSON document instead of text.",
     "Without a command, numaprobe runs \\fBprobe\\fR on this host.",
+    "The JSON documents (one schema per command, \\(lqschema_version\\(rq 1) are described in \\fIjson.md\\fR, "
+    "installed with the package documentation, usually in \\fI/usr/share/doc/numaprobe/\\fR.",
 ]
 
 EXIT_STATUS = [

@@ -11,6 +11,7 @@ from typing import Optional, Sequence, Tuple
 
 from numaprobe.readers.cpumask import parse_cpulist
 from numaprobe.readers.cpuset import parse_status
+from numaprobe.readers.proc_lookup import list_pids
 from numaprobe.source.root import Root
 
 KTHREADD_PID = 2
@@ -30,10 +31,6 @@ def _is_kernel_thread(pid: int, status: dict) -> bool:
     if status.get("Kthread") == "1":
         return True
     return pid == KTHREADD_PID or status.get("PPid") == str(KTHREADD_PID)
-
-
-def list_pids(root: Root) -> Tuple[int, ...]:
-    return tuple(sorted(int(e) for e in root.try_listdir("proc") if e.isdigit()))
 
 
 def read_confined_processes(root: Root, all_cpus: Optional[Sequence[int]] = None) -> Tuple[ConfinedProcess, ...]:

@@ -2,7 +2,7 @@
 
 The hook (PEP 578) sees every file open with its mode/flags and every os-level mutation (remove, rename, chmod,
 mkdir, ...) made from Python, including by libraries; it records those that could change the file system, and
-every process the CLI starts. The child also reports its peak RSS (getrusage) and the test measures wall time.
+every process the CLI starts. The child also reports its peak RSS (VmHWM, else getrusage) and the test measures wall time.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ SPAWN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "o
 _CHILD = r'''
 import atexit, json, os, resource, sys
 _REPORT = os.environ.pop("NUMAPROBE_AUDIT_REPORT")
+_WATCH = json.loads(os.environ.pop("NUMAPROBE_AUDIT_WATCH", "[]"))
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _MUTATING = set(%(mutating)r)
 _SPAWN = set(%(spawn)r)
@@ -41,6 +42,8 @@ def _hook(event, args):
         return
     if event == "open":
         path, mode, flags = (tuple(args) + (None, None, None))[:3]
+        if _WATCH and isinstance(path, (str, bytes)) and any(w in str(path) for w in _WATCH):
+            _seen.append(["open-watched", repr(path), repr(mode), flags])
         writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
             isinstance(flags, int) and flags & _WRITE_FLAGS)
         if writing:
@@ -52,10 +55,22 @@ def _hook(event, args):
 
 sys.addaudithook(_hook)
 
+def _peak_kb():
+    # VmHWM is this process's own peak: getrusage's ru_maxrss survives execve, so a child forked from a big
+    # pytest process would report the parent's size.
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 def _report():
     _done[0] = True
     with open(_REPORT, "w") as f:
-        json.dump({"events": _seen, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}, f)
+        json.dump({"events": _seen, "maxrss_kb": _peak_kb()}, f)
 
 atexit.register(_report)
 from numaprobe.cli.app import main
@@ -78,14 +93,18 @@ class Run:
 
 
 def run_audited(args: Sequence[str], cwd: Optional[str] = None, env: Optional[Dict[str, str]] = None,
-                timeout: float = 300, preexec=None, user_env_only: bool = False) -> Run:
-    """Run `numaprobe ARGS` from this checkout in a child Python with the audit hook installed."""
+                timeout: float = 300, preexec=None, watch: Sequence[str] = ()) -> Run:
+    """Run `numaprobe ARGS` from this checkout in a child Python with the audit hook installed.
+
+    Any open (even read-only) of a path containing one of `watch` is recorded as "open-watched".
+    """
     fd, report = tempfile.mkstemp(prefix="numaprobe-audit-", suffix=".json",
                                   dir="/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
     os.close(fd)
     os.chmod(report, 0o666)  # an unprivileged child writes its report here
     e = dict(os.environ)
-    e.update({"PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1", "NUMAPROBE_AUDIT_REPORT": report})
+    e.update({"PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1", "NUMAPROBE_AUDIT_REPORT": report,
+              "NUMAPROBE_AUDIT_WATCH": json.dumps(list(watch))})
     if env:
         e.update(env)
     started = time.monotonic()
@@ -101,6 +120,23 @@ def run_audited(args: Sequence[str], cwd: Optional[str] = None, env: Optional[Di
     finally:
         os.unlink(report)
     return Run(p.returncode, p.stdout, p.stderr, rep["events"], rep["maxrss_kb"] / 1024.0, seconds)
+
+
+# A valid invocation of each read-only command on a live host (the first one also works with --root). A command
+# the CLI gains must be added here unless it has no required option (tests/test_readonly.py checks).
+SAMPLES = {
+    "probe": [[], ["--json"]],
+    "tables": [[], ["--json"]],
+    "check": [[], ["--json"]],
+    "physinfo": [[], ["--json"]],
+    "numastat": [[], ["--json"], ["--format", "prometheus"], ["--pid", "1"], ["--name", "python"]],
+    "simulate": [["--domain", "web:vcpus=2,memory=64M"], ["--domain", "db:vcpus=1,memory=32M", "--json"]],
+    "advise": [["--vcpus", "2", "--memory", "64M"], ["--vcpus", "1", "--memory", "16M", "--format", "numactl"],
+               ["--vcpus", "1", "--memory", "16M", "--format", "libvirt"],
+               ["--vcpus", "1", "--memory", "16M", "--format", "systemd"],
+               ["--vcpus", "1", "--memory", "16M", "--format", "xl"]],
+}
+WRITERS = {"capture"}
 
 
 def cli_commands() -> Dict[str, object]:

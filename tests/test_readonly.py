@@ -17,23 +17,8 @@ import tarfile
 
 import pytest
 
-from audit import REPO, cli_commands, run_audited
+from audit import REPO, SAMPLES, WRITERS, cli_commands, run_audited
 
-# A valid invocation of each command on a live host. A command the CLI gains must be added here (see the test
-# below); without required options it runs bare.
-SAMPLES = {
-    "probe": [[], ["--json"]],
-    "tables": [[], ["--json"]],
-    "check": [[], ["--json"]],
-    "physinfo": [[], ["--json"]],
-    "numastat": [[], ["--json"], ["--format", "prometheus"], ["--pid", "1"], ["--name", "python"]],
-    "simulate": [["--domain", "web:vcpus=2,memory=64M"], ["--domain", "db:vcpus=1,memory=32M", "--json"]],
-    "advise": [["--vcpus", "2", "--memory", "64M"], ["--vcpus", "1", "--memory", "16M", "--format", "numactl"],
-               ["--vcpus", "1", "--memory", "16M", "--format", "libvirt"],
-               ["--vcpus", "1", "--memory", "16M", "--format", "systemd"], ["--vcpus", "1", "--memory", "16M",
-                                                                            "--format", "xl"]],
-}
-WRITERS = {"capture"}
 COMMANDS = cli_commands()
 READ_ONLY = sorted(set(COMMANDS) - WRITERS)
 
@@ -46,7 +31,7 @@ def test_every_command_is_covered():
     """A new command is either a writer (listed in WRITERS) or has sample invocations here."""
     assert "probe" in COMMANDS and "capture" in COMMANDS
     missing = [n for n in READ_ONLY if n not in SAMPLES and _required(COMMANDS[n])]
-    assert not missing, "add sample invocations for %s to SAMPLES in %s" % (missing, __file__)
+    assert not missing, "add sample invocations for %s to SAMPLES in tests/audit.py" % missing
 
 
 def _cases():

@@ -24,6 +24,12 @@ MAX_ARCHIVE_MEMBERS = 200_000
 MAX_ARCHIVE_BYTES = 256 * 1024 * 1024
 MAX_COMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_LINK_HOPS = 40  # as Linux's MAXSYMLINKS
+# Member names: Linux's PATH_MAX, and far deeper than sysfs (~20 levels). Every parent directory of a member is
+# an entry of its own, so a long deep name cost memory quadratic in its length (a 10 KB pax name of "d/d/..."
+# took 190 MB); the names of all entries together are bounded too.
+MAX_NAME_BYTES = 4096
+MAX_NAME_DEPTH = 128
+MAX_NAMES_TOTAL_BYTES = 64 * 1024 * 1024
 
 _DIR, _FILE, _LINK = "d", "f", "l"
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -137,6 +143,12 @@ class DirectoryRoot(Root):
 
     def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
         host = self._host(rel)
+        if not self._live:
+            # A captured tree is someone else's: never open a device node (opening a watchdog arms it, a tape
+            # device rewinds), and never read a file hard-linked from elsewhere, as TarRoot refuses both.
+            st = os.lstat(host)
+            if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+                raise OSError(errno.EINVAL, "not a plain file of the capture", rel)
         # O_NONBLOCK: a FIFO planted in a capture must not hang us; we refuse anything not regular below.
         fd = os.open(host, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
                      if not self._live else os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
@@ -229,6 +241,7 @@ class TarRoot(Root):
         self._children: Dict[str, set] = {"": set()}
         self._prefix = ""
         self._dir_cache: Dict[str, str] = {}
+        self._name_bytes = 0
         self._load()
 
     # -- loading ------------------------------------------------------------------------------------------
@@ -274,6 +287,9 @@ class TarRoot(Root):
         self._prefix = _find_prefix(self._members, self._children)
 
     def _check_name(self, name: str) -> str:
+        if len(name) > MAX_NAME_BYTES or name.count("/") > MAX_NAME_DEPTH:
+            raise UnsafeArchiveError("%s: refusing member whose name is longer than %d bytes or deeper than %d "
+                                     "directories: %r..." % (self.path, MAX_NAME_BYTES, MAX_NAME_DEPTH, name[:60]))
         if name.startswith("/") or _CONTROL_CHARS.search(name):
             raise UnsafeArchiveError("%s: refusing member with an absolute or control-character name: %r"
                                      % (self.path, name))
@@ -305,6 +321,9 @@ class TarRoot(Root):
         while p and p not in self._members:
             chain.append(p)
             p = posixpath.dirname(p)
+        self._name_bytes += len(name) + sum(len(d) for d in chain)
+        if self._name_bytes > MAX_NAMES_TOTAL_BYTES:
+            raise UnsafeArchiveError("%s: member names take more than %d bytes" % (self.path, MAX_NAMES_TOTAL_BYTES))
         for d in reversed(chain):
             self._members[d] = _Member(_DIR)
             self._children.setdefault(d, set())

@@ -149,6 +149,8 @@ def iter_members(data: bytes, what: str) -> Iterator[TarMember]:
                 size = int(pax["size"])
             except ValueError:
                 raise InputError("%s: corrupt pax size" % what) from None
+            if size < 0:  # would step back onto an earlier header: a 2 KB archive looped until the member bound
+                raise InputError("%s: corrupt pax size" % what)
         data_at = pos + BLOCK
         nxt = data_at + (size + BLOCK - 1) // BLOCK * BLOCK
         if flag in (b"L", b"K", b"x", b"g"):

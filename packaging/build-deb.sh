@@ -124,6 +124,13 @@ smoke() {
     esac
     if [ ! -s "$WORK/out" ]; then fail "numaprobe $* printed nothing"; return; fi
     if grep -q Traceback "$WORK/err"; then fail "numaprobe $* printed a traceback"; return; fi
+    case " $* " in
+        *" --json "*)
+            run -c 'import json, sys, numaprobe
+doc = json.load(open(sys.argv[1]))
+assert doc["schema_version"] == numaprobe.SCHEMA_VERSION, doc.get("schema_version")' "$WORK/out" \
+                || { fail "numaprobe $* did not print a JSON document with schema_version"; return; } ;;
+    esac
     echo "build-deb: smoke: numaprobe $* -> $rc, $(wc -l <"$WORK/out") lines"
 }
 
@@ -142,6 +149,12 @@ smoke 0 advise --root "$FIX" --vcpus 2 --memory 1G
 smoke 0 advise --root "$FIX" --vcpus 2 --memory 1G --format libvirt
 smoke 1 advise --root "$FIX" --vcpus 64 --memory 1T
 smoke 0 capture --help
+# The shared QEMU captures (real Linux 6.1 kernels), when this checkout sits next to ../shared.
+for cap in "$REPO"/../shared/corpus/qemu/*.tar.gz; do
+    [ -e "$cap" ] || continue
+    smoke 0 probe --root "$cap" --json
+    smoke "0 1" check --root "$cap"
+done
 set +e
 run "$BIN" probe --root "$WORK/no-such-capture" >/dev/null 2>"$WORK/err"
 rc=$?

@@ -29,6 +29,7 @@ class Param:
     multiple: bool
     choices: Tuple[str, ...]       # from click.Choice, else ()
     takes_path: bool               # the value is a file or directory name (complete it as one)
+    default: str                   # shown as "Default: ..." ("" when there is none worth showing)
 
     @property
     def long_opts(self) -> Tuple[str, ...]:
@@ -75,11 +76,12 @@ def _param(p) -> Param:
     choices = tuple(p.type.choices) if isinstance(p.type, click.Choice) else ()
     hint = (getattr(p, "metavar", None) or "").upper()
     takes_path = isinstance(p.type, click.Path) or any(w in hint for w in ("PATH", "FILE", ".TAR", "DIR"))
-    bare = re.fullmatch(r"\[?(.*?)\]?(?:\.\.\.)?", metavar)
+    # click writes optional arguments as "[FILE]..."; a metavar may itself end in "]" ("NAME[,policy=P]").
+    bare = re.fullmatch(r"\[(.*)\](?:\.\.\.)?|(.*?)(?:\.\.\.)?", metavar)
     return Param(
         opts=() if is_argument else opts,
         metavar=metavar,
-        value_name=bare.group(1) if bare else metavar,
+        value_name=(bare.group(1) if bare.group(1) is not None else bare.group(2)) if bare else metavar,
         help=" ".join((getattr(p, "help", None) or "").split()),
         is_flag=is_flag,
         is_argument=is_argument,
@@ -87,7 +89,17 @@ def _param(p) -> Param:
         multiple=bool(getattr(p, "multiple", False)) or (is_argument and p.nargs == -1),
         choices=choices,
         takes_path=takes_path and not is_flag,
+        default=_default_text(p, is_flag),
     )
+
+
+def _default_text(p, is_flag: bool) -> str:
+    value = p.default
+    if is_flag or value is None or value == () or value == [] or callable(value) or not getattr(p, "show_default", True):
+        return ""
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return str(value)
 
 
 def _command(cmd, ctx, name: str) -> Command:

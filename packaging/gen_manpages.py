@@ -99,11 +99,14 @@ def opt_label(p: Param) -> str:
 
 def synopsis_item(p: Param) -> str:
     if p.is_argument:
-        word = "\\fI" + roff_text(p.value_name) + "\\fR" + (" ..." if p.multiple else "")
+        word = "\\fI" + roff_text(p.value_name) + "\\fR" + (" ...\\&" if p.multiple else "")
         return word if p.required else "[" + word + "]"
     word = "\\fB" + p.main_opt.replace("-", "\\-") + "\\fR"
     if p.metavar:
-        word += " \\fI" + roff_text(p.value_name) + "\\fR"
+        # \% : never hyphenate a value template like NAME:vcpus=N,memory=SIZE
+        word += " \\fI\\%" + roff_text(p.value_name) + "\\fR"
+    if p.multiple:
+        word += " ...\\&"  # \& : not the end of a sentence (no double space)
     return word if p.required else "[" + word + "]"
 
 
@@ -120,7 +123,7 @@ def options_section(cmd: Command) -> List[str]:
     if cmd.arguments:
         lines.append(".SH ARGUMENTS")
         for p in cmd.arguments:
-            lines += [".TP", "\\fI" + roff_text(p.value_name) + "\\fR" + (" ..." if p.multiple else "")]
+            lines += [".TP", "\\fI" + roff_text(p.value_name) + "\\fR" + (" ...\\&" if p.multiple else "")]
             lines += wrap(roff_text(p.help) or "(no description)")
     lines.append(".SH OPTIONS")
     for p in cmd.options:
@@ -132,6 +135,8 @@ def options_section(cmd: Command) -> List[str]:
             extras.append("May be given more than once.")
         if p.choices:
             extras.append("One of: " + ", ".join(p.choices) + ".")
+        if p.default:
+            extras.append("Default: %s." % roff_text(p.default))
         lines += [".TP", opt_label(p)] + wrap(" ".join([text] + extras))
     return lines
 
@@ -183,7 +188,8 @@ def command_page(program: Program, cmd: Command, date: str) -> str:
                                                             roff_text(lower_first(paras[0].rstrip(".")))))
     synopsis = [synopsis_item(p) for p in cmd.options if p.main_opt != "--help"]
     synopsis += [synopsis_item(p) for p in cmd.arguments]
-    lines += [".SH SYNOPSIS", ".B numaprobe %s" % cmd.name] + synopsis
+    # Left-adjusted and unhyphenated: justification would spread a long synopsis into gaps.
+    lines += [".SH SYNOPSIS", ".ad l", ".nh", ".B numaprobe %s" % cmd.name] + synopsis + [".hy", ".ad"]
     lines += [".SH DESCRIPTION"] + wrap(roff_text(paras[0]))
     for para in paras[1:]:
         lines += [".PP"] + wrap(roff_text(para))

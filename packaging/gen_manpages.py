@@ -49,6 +49,16 @@ EXIT_STATUS = [
     ("130", "Interrupted (SIGINT)."),
 ]
 
+# (arguments, what it does); shown in numaprobe(8) when the command exists. The test parses each with the CLI.
+EXAMPLES = [
+    ([], "Nodes, CPUs, memory and distances of this host, like numactl \\-H."),
+    (["check"], "Where the firmware's tables and the kernel disagree; exit status 1 if any error."),
+    (["capture", "host.tar.gz"], "Snapshot this host for analysis elsewhere."),
+    (["probe", "--root", "host.tar.gz", "--json"], "The captured machine's topology as a JSON document."),
+    (["advise", "--vcpus", "8", "--memory", "32G", "--format", "libvirt"],
+     "Where to place an 8-vCPU, 32 GiB guest, as libvirt XML to paste."),
+]
+
 FILES = [
     ("/sys/devices/system/node/", "Nodes, their CPUs, memory, distances and huge pages."),
     ("/sys/devices/system/cpu/", "CPU topology: packages, cores, threads, caches."),
@@ -174,6 +184,12 @@ def main_page(program: Program, date: str) -> str:
                       + " See \\fBnumaprobe\\-%s\\fR(%s)." % (c.name.replace("-", "\\-"), SECTION))
     lines += options_section(top)
     lines += exit_section()
+    known = {c.name for c in program.commands}
+    examples = [(argv, text) for argv, text in EXAMPLES if not argv or argv[0] in known]
+    if examples:
+        lines.append(".SH EXAMPLES")
+        for i, (argv, text) in enumerate(examples):
+            lines += ([".PP"] if i else []) + wrap(text) + [".IP", "\\fB%s\\fR" % roff_text(" ".join(["numaprobe"] + argv))]
     lines.append(".SH FILES")
     for path, text in FILES:
         lines += [".TP", "\\fI%s\\fR" % path] + wrap(text)

@@ -82,6 +82,32 @@ def test_name_line_and_version(pages):
         assert '"numaprobe %s"' % __version__ in page
 
 
+def test_examples_parse_with_the_live_cli(pages):
+    """Every example numaprobe(8) shows is accepted by the CLI's parser (options exist, values convert)."""
+    import click
+    import typer.main
+
+    sys.path.insert(0, str(REPO / "packaging"))
+    try:
+        from gen_manpages import EXAMPLES
+    finally:
+        sys.path.remove(str(REPO / "packaging"))
+    from numaprobe.cli.app import app
+
+    group = typer.main.get_command(app)
+    examples = section(pages["numaprobe.8"], "EXAMPLES")
+    shown = 0
+    for argv, _ in EXAMPLES:
+        if argv and argv[0] not in group.commands:
+            continue
+        assert "\\fB%s\\fR" % " ".join(["numaprobe"] + argv).replace("--", "\\-\\-") in examples, argv
+        ctx = group.make_context("numaprobe", list(argv[:1]))
+        if argv:
+            group.commands[argv[0]].make_context(argv[0], list(argv[1:]), parent=ctx)
+        shown += 1
+    assert shown >= 3
+
+
 @pytest.mark.skipif(shutil.which("mandoc") is None, reason="mandoc not installed")
 def test_mandoc_lint_clean(pages, tmp_path):
     for name, text in pages.items():

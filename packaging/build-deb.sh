@@ -144,7 +144,7 @@ smoke "0 1" check --root "$FIX"
 smoke 1 check --root "$EDITED"
 smoke 0 physinfo --root "$FIX"
 smoke 0 numastat --root "$FIX"
-smoke 0 simulate --root "$FIX" --help
+smoke 0 simulate --root "$FIX" --domain vm:vcpus=2,memory=512M
 smoke 0 advise --root "$FIX" --vcpus 2 --memory 1G
 smoke 0 advise --root "$FIX" --vcpus 2 --memory 1G --format libvirt
 smoke 1 advise --root "$FIX" --vcpus 64 --memory 1T

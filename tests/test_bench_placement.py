@@ -47,9 +47,11 @@ def test_libxl_never_targets_the_memory_only_node_but_xenopsd_may():
     assert ch.nodes == (0, 2) and ch.cpu_nodes == (0,)  # soft affinity from CPUs drops the CPU-less node
 
 
-def test_numad_sizes_nodes_from_node_zero():
-    # T5: node 5 has half the DIMMs; numad still assumes every node is node 0's size.
-    topo = synthetic.nps4(halved_node=5)
-    host = harness.Host(topo)
-    ch = baselines.Numad().decide(host, 4, 40 * harness.GIB_UNITS)
-    assert len(ch.nodes) == 1
+def test_numad_sizing():
+    # node 0 is the small one: numad's node-0 sizing asks ceil(100 / 32) = 4 (capped at 3) nodes for 100 GiB,
+    # the honest rule one 128 GiB node
+    topo = synthetic.make_topology([synthetic.NodeSpec(16, 32, 0), synthetic.NodeSpec(16, 128, 0),
+                                    synthetic.NodeSpec(16, 128, 1)], [[10, 11, 21], [11, 10, 21], [21, 21, 10]])
+    host = harness.Host(topo, reserve=False)
+    assert len(baselines.Numad(node0_sizing=True).decide(host, 4, 100 * harness.GIB_UNITS).nodes) == 3
+    assert len(baselines.Numad().decide(host, 4, 100 * harness.GIB_UNITS).nodes) == 1

@@ -152,6 +152,12 @@ class Numad(Policy):
 
     name = "B4 numad"
 
+    def __init__(self, node0_sizing: bool = False) -> None:
+        # numad sizes every node as node 0 (a known bug; benchmark-idea.md: off by default, switchable)
+        self.node0_sizing = node0_sizing
+        if node0_sizing:
+            self.name = "B4 numad+node0bug"
+
     def decide(self, host, vcpus, units):
         free_mb = [f * UNIT // (1 << 20) for f in host.free_all()]
         total_mb = [u * UNIT // (1 << 20) for u in host.total_units]
@@ -171,8 +177,11 @@ class Numad(Policy):
             return (nm * 10 + xm * 4) * (nc * 6 + xc)
 
         mag = [magnitude(i) for i in host.idx]
-        # node 0's sizes stand for every node (numad's sizing; wrong on asymmetric hosts)
-        min_req = max(math.ceil(mbs / max(1, total_mb[0])), math.ceil(cpus / max(1, cap[0])))
+        if self.node0_sizing:
+            # node 0's sizes stand for every node (numad's sizing; wrong on asymmetric hosts)
+            min_req = max(math.ceil(mbs / max(1, total_mb[0])), math.ceil(cpus / max(1, cap[0])))
+        else:
+            min_req = max(_fewest(total_mb, mbs), _fewest(cap, cpus))
         min_req = min(min_req, host.n)
         best, best_tot = 0, -1.0
         for ix in host.idx:
@@ -192,6 +201,15 @@ class Numad(Policy):
         nodes = tuple(sorted(target)) or (0,)
         cpu_nodes = tuple(i for i in nodes if host.cpus[i]) or tuple(host.cpu_node_list)
         return Choice(nodes, cpu_nodes, "local_share")
+
+
+def _fewest(sizes, need) -> int:
+    acc = 0
+    for k, v in enumerate(sorted(sizes, reverse=True), 1):
+        acc += v
+        if acc >= need:
+            return k
+    return len(sizes)
 
 
 class Nova(Policy):

@@ -19,6 +19,7 @@ from numaprobe.readers.cpumask import format_cpulist
 _UNITS = {"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(I?B)?\s*$", re.IGNORECASE)
 HUGEPAGE_SIZES = {"2M": 2 << 20, "1G": 1 << 30}
+MAX_COUNT = 4096  # each domain is one search; more is a typo, not a plan
 
 
 def parse_size(text: str) -> int:
@@ -57,8 +58,8 @@ def check_request(vcpus: int, memory_bytes: int, mode: str, count: int) -> None:
         raise InputError("--vcpus must be at least 1")
     if mode not in MODES:
         raise InputError("bad --mode %r: use %s" % (mode, ", ".join(MODES)))
-    if count < 1:
-        raise InputError("--count must be at least 1")
+    if not 1 <= count <= MAX_COUNT:
+        raise InputError("--count must be between 1 and %d" % MAX_COUNT)
 
 
 def expected_split(inp: PlacementInput, placement: Placement) -> Dict[int, int]:

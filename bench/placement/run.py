@@ -157,7 +157,7 @@ def run_fill_drain(topo, pol: Policy, trace, seed: int) -> Stats:
 
 
 # ------------------------------------------------------------------------------------------------ reporting
-COLUMNS = ("policy", "placed", "1-node%", "D mean", "D p95", "spill%", "rej unav", "rej pol", "ANY",
+COLUMNS = ("policy", "placed", "1-node%", "D mean", "D p95", "spill%", "to CPU-less%", "rej unav", "rej pol", "ANY",
            "hole", "1G%", "t med us", "t p99 us")
 
 
@@ -165,7 +165,8 @@ def row(name: str, s: Dict[str, float]) -> List[str]:
     def f(x, fmt):
         return "-" if x != x else fmt % x
     return [name, "%d" % s["placed"], f(100 * s["single"], "%.1f"), f(s["d_mean"], "%.3f"),
-            f(s["d_p95"], "%.3f"), f(s["spill"], "%.1f"), "%d" % s["rej_unavoidable"], "%d" % s["rej_policy"],
+            f(s["d_p95"], "%.3f"), f(s["spill"], "%.1f"), f(s["spill_headless"], "%.1f"),
+            "%d" % s["rej_unavoidable"], "%d" % s["rej_policy"],
             "%d" % s["any"], f(s["hole"], "%.2f"), f(100 * s["in_1g"], "%.0f"), f(s["t_med_us"], "%.0f"),
             f(s["t_p99_us"], "%.0f")]
 

@@ -87,3 +87,17 @@ def test_numactl_format_is_one_command(cli):
 def test_unknown_device_is_exit_2(cli):
     code, out, err = cli("advise", "--vcpus", "2", "--memory", "1G", "--device", "0000:ff:1f.7", "--root", _root())
     assert code == 2 and "no PCI device" in err
+
+
+@pytest.mark.parametrize("device,node", [("0000:41:00.0", 0), ("81:00.0", 1)])
+def test_device_pulls_the_domain_to_its_node(cli, device, node):
+    # 2s4c2t-2node-pxb: a PCI expander bridge per node; its devices report numa_node 0 and 1
+    capture = FIXTURES / "2s4c2t-2node-pxb.tar.gz"
+    if not capture.exists():
+        pytest.skip("fixture %s is absent" % capture.name)
+    code, out, err = cli("advise", "--vcpus", "4", "--memory", "256M", "--device", device, "--json",
+                         "--root", str(capture))
+    doc = json.loads(out)
+    assert code == 0 and doc["request"]["device_node"] == node
+    assert doc["placement"]["nodes"] == [node]
+    assert doc["candidates"][0]["reason"].startswith("farther from the device")

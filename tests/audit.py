@@ -152,3 +152,26 @@ def cli_commands() -> Dict[str, object]:
 def one_clean_line(err: str) -> bool:
     lines = err.strip().splitlines()
     return len(lines) == 1 and "Traceback" not in err and lines[0].startswith(("numaprobe", "Usage"))
+
+
+def nobody_preexec():
+    """A preexec_fn that drops to the unprivileged user `nobody`; skips the test when that is impossible."""
+    import pwd
+    import shutil as _shutil
+
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("dropping to an unprivileged user needs root (run the suite as root to cover this)")
+    try:
+        pw = pwd.getpwnam("nobody")
+    except KeyError:
+        pytest.skip("no user 'nobody' on this system")
+    del _shutil
+
+    def drop():
+        os.setgroups([])
+        os.setgid(pw.pw_gid)
+        os.setuid(pw.pw_uid)
+
+    return drop

@@ -38,8 +38,9 @@ def advise_command(
         fmt = "json"
     if fmt not in FORMATS:
         raise InputError("bad --format %r: use %s" % (fmt, ", ".join(FORMATS)))
-    if sample is not None and (sample <= 0 or root is not None):
-        raise InputError("--sample needs a positive number of seconds and the live host (no --root)")
+    # "not (0 < x <= day)" also refuses nan (which sampled nothing) and inf/1e300 (time.sleep raised OverflowError).
+    if sample is not None and (not 0 < sample <= 86400 or root is not None):
+        raise InputError("--sample needs a number of seconds up to 86400 and the live host (no --root)")
     memory_bytes = advice.parse_size(memory)
     huge = advice.parse_hugepages(hugepages)
     advice.check_request(vcpus, memory_bytes, mode, count)

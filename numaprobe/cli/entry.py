@@ -40,8 +40,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     fast = parse_fast_probe(args)
     if fast is None:
-        from numaprobe.cli.app import main as full_main
-
+        try:  # Ctrl-C while typer/click load (~0.1 s) must end like one during the command
+            from numaprobe.cli.app import main as full_main
+        except KeyboardInterrupt:
+            sys.stderr.write("numaprobe: interrupted\n")
+            sys.exit(130)
         full_main(args)
         return
     from numaprobe.errors import NumaprobeError

@@ -123,4 +123,6 @@ def parse_domain(spec: str) -> DomainRequest:
             raise InputError("bad nodes=%r in --domain %r: a count (2) or a list (0+2)" % (nodes, spec)) from None
         if count is not None and count < 1:
             raise InputError("nodes must be at least 1 in --domain %r" % spec)
+        if node_list is not None and len(set(node_list)) != len(node_list):
+            raise InputError("nodes=%r in --domain %r lists a node twice" % (nodes, spec))
     return DomainRequest(name, vcpus, parse_size(fields["memory"]), count, node_list, policy)

@@ -170,6 +170,9 @@ def write_capture(out_path: str, pids: Sequence[int] = (), root: Optional[Root] 
         raise InputError("%s: directory does not exist" % out_dir)
     if os.path.isdir(out_path):
         raise InputError("%s: is a directory" % out_path)
+    # The archive is renamed over the target: as root, `capture /dev/null` would replace the device node.
+    if os.path.lexists(out_path) and not os.path.isfile(out_path) or os.path.islink(out_path):
+        raise InputError("%s: exists and is not a regular file; refusing to replace it" % out_path)
     mode = "w:gz"
     if out_path.endswith((".tar.xz", ".txz")):
         mode = "w:xz"

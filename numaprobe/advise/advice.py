@@ -239,8 +239,55 @@ def sample_load(seconds: float) -> Dict[int, float]:
     return {cpu: pct / 100.0 for cpu, pct in enumerate(percents)}
 
 
+def hmat_latency(root, topology: Topology) -> Optional[List[List[float]]]:
+    """Node x node access (else read) latency in ns from the firmware's HMAT, in Topology.nodes order, or None.
+
+    PXMs become node ids by Linux's acpi_numa_init() rule (analysis.crosscheck.predict_pxm_to_node). Pairs the
+    table leaves out are estimated from the initiator's local latency scaled by the SLIT; a CPU node without a
+    local latency means the table is not usable and the SLIT is used instead."""
+    try:
+        from numaprobe.acpi import load_numa_tables
+        from numaprobe.analysis.crosscheck import predict_pxm_to_node
+    except ImportError:
+        return None
+    tables = load_numa_tables(root)
+    if tables.hmat is None or tables.srat is None:
+        return None
+    node_of = predict_pxm_to_node(tables.srat)
+    ids = list(topology.node_ids)
+    found: Dict[Tuple[int, int], float] = {}
+    for want in (0, 1):  # access latency, then read latency (HMAT data types 0 and 1)
+        for s in tables.hmat.of_type(1):
+            if s.memory_hierarchy != 0 or s.data_type != want:
+                continue
+            for a, pi in enumerate(s.initiators):
+                for b, pt in enumerate(s.targets):
+                    v = s.converted[a][b]
+                    i, j = node_of.get(pi), node_of.get(pt)
+                    if v and i in ids and j in ids:
+                        found.setdefault((i, j), float(v))
+        if found:
+            break
+    if not found:
+        return None
+    out = []
+    for i in ids:
+        local = found.get((i, i))
+        if local is None:
+            if topology.node(i).cpus:
+                return None
+            local = min(found.values())
+        row = []
+        for j in ids:
+            slit = topology.distance(i, j) or (10 if i == j else 20)
+            row.append(found.get((i, j), local * slit / 10.0))
+        out.append(row)
+    return out
+
+
 def input_from_root(root, topology: Topology, sample_seconds: Optional[float] = None) -> PlacementInput:
-    """The decision's input for a machine: its topology, the CPUs confined processes hold, sampled load."""
+    """The decision's input for a machine: its topology, the CPUs confined processes hold, sampled load, and
+    HMAT latencies instead of the SLIT when the firmware gives them."""
     from numaprobe.advise.search import placement_input
     from numaprobe.readers.procs import committed_cpus, read_confined_processes
 
@@ -251,7 +298,7 @@ def input_from_root(root, topology: Topology, sample_seconds: Optional[float] = 
         per_cpu = sample_load(sample_seconds)
         load_by_node = {n.id: sum(per_cpu.get(c, 0.0) for c in n.cpus) for n in topology.nodes}
     return placement_input(topology, committed_cpus=[c for c in committed if c in set(online)],
-                           load_by_node=load_by_node)
+                           load_by_node=load_by_node, latency=hmat_latency(root, topology))
 
 
 def dumps(doc: dict) -> str:

@@ -415,8 +415,8 @@ def decide(inp: PlacementInput, req: PlacementRequest, keep: int = 4) -> Placeme
     cpus, pinning = pick_cpus(inp, best.cpu_nodes, req.vcpus)
     if len(_packages(inp, best.nodes)) > 1:
         if _single_socket_exists(inp, req, pool):
-            notes.append(Note("spans-sockets", "spans sockets to use fewer nodes; a single-socket placement "
-                              "would need more nodes"))
+            notes.append(Note("spans-sockets", "spans sockets: every single-socket placement needs more nodes "
+                              "or sees its memory farther away"))
         else:
             notes.append(Note("no-single-socket", "warning: no placement keeps this domain on one socket"))
     if best.overcommit > 0:

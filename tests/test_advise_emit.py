@@ -78,7 +78,10 @@ def test_xl_vnuma_when_memory_spans_cpu_nodes():
     # to all of it (D 1.136 instead of 1.15), and nodes 2-3 (memory only) cannot be Xen vnodes.
     inp, p = _placement(synthetic.nps4, PlacementRequest(32, 200 * G))
     assert p.chosen.cpu_nodes == (0, 1) and p.chosen.distance_weighted == pytest.approx(2272 / 2000)
-    assert 'cpus = "0-31"' in emit.xl_fragment(p, inp) and "# no vnuma" in emit.xl_fragment(p, inp)
-    # a CPU-less memory node cannot be a Xen vnode: no vnuma, and a comment says so
+    text = emit.xl_fragment(p, inp)
+    assert 'cpus = "0-31"' in text and "no vnuma (every Xen vnode needs vCPUs)" in text
+    assert "vnuma = [" not in text
+    # a CPU-less memory node cannot be a Xen vnode either
     inp, p = _placement(synthetic.asymmetric, PlacementRequest(8, 300 * G))
-    assert "vnuma" not in emit.xl_fragment(p, inp).replace("# no vnuma", "")
+    text = emit.xl_fragment(p, inp)
+    assert "vnuma = [" not in text and "# memory on nodes 0,2, vCPUs on 0" in text

@@ -97,8 +97,11 @@ def xl_fragment(p: Placement, inp: PlacementInput) -> str:
     vnuma = _vnuma(p, inp) if req.mode != "interleave" else []
     if vnuma:
         lines += vnuma
-    elif len(memory_nodes(p)) > 1:
+    elif len(memory_nodes(p)) > 1 and req.mode == "interleave":
         lines.append("# no vnuma: Xen interleaves extents over the nodes of the affinity")
+    elif len(memory_nodes(p)) > 1:
+        lines.append("# memory on nodes %s, vCPUs on %s: no vnuma (every Xen vnode needs vCPUs); Xen fills the "
+                     "affinity, then the other nodes in id order" % (_nodeset(memory_nodes(p)), nodes))
     return "\n".join(lines)
 
 

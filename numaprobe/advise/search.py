@@ -150,16 +150,17 @@ def memory_pool(inp: PlacementInput, hugepage_bytes: Optional[int]) -> Tuple[int
 
 
 # ------------------------------------------------------------------------------------------ one candidate
-def split_memory(inp: PlacementInput, pool: Sequence[int], idx: Sequence[int], memory: int, mode: str,
-                 weights: Dict[int, float], granule: int) -> Optional[Dict[int, int]]:
-    """The expected split of `memory` over node indices `idx`: nearest-first by vCPU-weighted cost (what
-    per-node placement such as vNUMA achieves), or even over the memory nodes for interleave. None if short."""
+def split_memory(pool: Sequence[int], idx: Sequence[int], memory: int, mode: str, cost: Dict[int, float],
+                 granule: int) -> Optional[Dict[int, int]]:
+    """The expected split of `memory` over node indices `idx`: nearest-first by `cost` (the vCPU-weighted
+    distance of each node; what per-node placement such as vNUMA achieves), or even over the memory nodes for
+    interleave. None if short."""
     mem_idx = [j for j in idx if pool[j] > 0]
     if sum(pool[j] for j in mem_idx) < memory:
         return None
     out = {j: 0 for j in idx}
+    left = memory
     if mode == "interleave":
-        left = memory
         live = sorted(mem_idx, key=lambda j: pool[j])
         while left > 0 and live:
             share = -(-left // len(live))
@@ -169,8 +170,6 @@ def split_memory(inp: PlacementInput, pool: Sequence[int], idx: Sequence[int], m
             out[j] = take
             left -= take
         return out if left == 0 else None
-    cost = {j: sum(w * inp.distance[c][j] for c, w in weights.items()) for j in mem_idx}
-    left = memory
     for j in sorted(mem_idx, key=lambda j: (cost[j], -pool[j], j)):
         take = min(pool[j], left)
         out[j] = take
@@ -213,10 +212,12 @@ def evaluate(inp: PlacementInput, req: PlacementRequest, pool: Sequence[int], id
     for cset in cpu_node_choices(inp, idx, req.vcpus):
         ncpu = sum(len(inp.cpus[i]) for i in cset)
         weights = {i: len(inp.cpus[i]) / ncpu for i in cset}
-        split = split_memory(inp, pool, idx, req.memory_bytes, req.mode, weights, granule)
+        rows = [(w, dist[c]) for c, w in weights.items()]
+        cost = {j: sum(w * row[j] for w, row in rows) for j in idx}
+        split = split_memory(pool, idx, req.memory_bytes, req.mode, cost, granule)
         if split is None:
             return None
-        d_w = sum(m * sum(w * dist[c][j] for c, w in weights.items()) for j, m in split.items()) / (10.0 * mem)
+        d_w = sum(m * cost[j] for j, m in split.items() if m) / (10.0 * mem)
         if not req.memory_bytes:
             d_w = 1.0
         busy = sum(inp.busy[i] for i in cset)

@@ -45,7 +45,16 @@ def main(argv: Optional[List[str]] = None) -> None:
         except KeyboardInterrupt:
             sys.stderr.write("numaprobe: interrupted\n")
             sys.exit(130)
-        full_main(args)
+        try:
+            full_main(args)
+        except SystemExit as e:
+            if e.code in (0, None):
+                # Done (a capture already renamed into place): a Ctrl-C now must not turn exit 0 into death by
+                # SIGINT while the interpreter shuts down.
+                import signal
+
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            raise
         return
     from numaprobe.errors import NumaprobeError
 

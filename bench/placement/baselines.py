@@ -10,9 +10,9 @@ import itertools
 import math
 import random
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
-from harness import ANY, UNIT, Host, spread_vcpus
+from harness import UNIT, Host
 
 from numaprobe.advise.search import PlacementInput, PlacementRequest, decide as np_decide
 

@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Tuple
 
 from numaprobe import SCHEMA_VERSION
 from numaprobe.advise import emit
-from numaprobe.advise.search import (MODES, Placement, PlacementInput, PlacementRequest, _size, commit, decide)
+from numaprobe.advise.search import (MODES, Placement, PlacementInput, PlacementRequest, commit, decide, human_size)
 from numaprobe.errors import InputError
 from numaprobe.model.topology import Topology
 from numaprobe.readers.cpumask import format_cpulist
@@ -192,11 +192,11 @@ def to_text(advice: Advice) -> str:
     inp = advice.input
     req = advice.placements[0].request
     out = ["request: %d vCPUs, %s%s, mode %s%s" % (
-        req.vcpus, _size(req.memory_bytes), " in %s huge pages" % _size(req.hugepage_bytes)
+        req.vcpus, human_size(req.memory_bytes), " in %s huge pages" % human_size(req.hugepage_bytes)
         if req.hugepage_bytes else "", req.mode,
         ", device %s (node %s)" % (req.device, req.device_node) if req.device else ""),
         "host: %d nodes, %d CPUs, %s free, distances from %s" % (
-            len(inp.node_ids), sum(len(c) for c in inp.cpus), _size(sum(inp.free_bytes)), inp.cost_source)]
+            len(inp.node_ids), sum(len(c) for c in inp.cpus), human_size(sum(inp.free_bytes)), inp.cost_source)]
     for k, (i, p) in enumerate(zip(advice.inputs, advice.placements)):
         if len(advice.placements) > 1:
             out.append("")
@@ -215,7 +215,7 @@ def _placement_text(inp: PlacementInput, p: Placement) -> List[str]:
     out.append("placement: nodes %s, CPUs %s (of nodes %s)" % (",".join(map(str, c.nodes)), format_cpulist(p.cpus),
                                                              ",".join(map(str, c.cpu_nodes))))
     split = expected_split(inp, p)
-    out.append("  memory: " + ", ".join("node %d %s" % (n, _size(b)) for n, b in sorted(split.items()) if b))
+    out.append("  memory: " + ", ".join("node %d %s" % (n, human_size(b)) for n, b in sorted(split.items()) if b))
     out.append("  distance-weighted access: %.3f (1.000 = all local)" % c.distance_weighted)
     out.append("  pinning: " + " ".join("%d>%d" % (v, cpu) for v, cpu in enumerate(p.pinning)))
     if p.candidates:

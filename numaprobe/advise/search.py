@@ -397,9 +397,9 @@ def decide(inp: PlacementInput, req: PlacementRequest, keep: int = 4) -> Placeme
         if req.vcpus > total_cpus:
             missing.append("%d vCPUs asked, the host has %d CPUs" % (req.vcpus, total_cpus))
         if req.memory_bytes > sum(pool):
-            what = ("free %s huge pages" % _size(req.hugepage_bytes)) if req.hugepage_bytes else "free memory"
-            missing.append("%s asked, %s of %s (short by %s)" % (_size(req.memory_bytes), _size(sum(pool)), what,
-                                                                  _size(req.memory_bytes - sum(pool))))
+            what = ("free %s huge pages" % human_size(req.hugepage_bytes)) if req.hugepage_bytes else "free memory"
+            missing.append("%s asked, %s of %s (short by %s)" % (human_size(req.memory_bytes), human_size(sum(pool)), what,
+                                                                  human_size(req.memory_bytes - sum(pool))))
         if not missing:
             missing.append("no node set holds both the vCPUs and the memory")
         partial_req = replace(req, vcpus=min(req.vcpus, total_cpus),
@@ -409,7 +409,7 @@ def decide(inp: PlacementInput, req: PlacementRequest, keep: int = 4) -> Placeme
         cpus, pinning = pick_cpus(inp, chosen.cpu_nodes, partial_req.vcpus) if chosen else ((), ())
         if chosen:
             notes.append(Note("partial-option", "best partial option: %d vCPUs and %s on nodes %s"
-                              % (partial_req.vcpus, _size(partial_req.memory_bytes), _nodelist(chosen.nodes))))
+                              % (partial_req.vcpus, human_size(partial_req.memory_bytes), _nodelist(chosen.nodes))))
         return Placement(req, False, chosen, cpus, pinning, (), tuple(notes), tuple(missing), exact, evaluated)
     best = found[0]
     runners = tuple(replace(c, reason=why_lost(best, c)) for c in found[1:])
@@ -482,7 +482,7 @@ def _nodelist(nodes: Iterable[int]) -> str:
     return ",".join(str(n) for n in nodes)
 
 
-def _size(b: Optional[int]) -> str:
+def human_size(b: Optional[int]) -> str:
     if b is None:
         return "?"
     for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):

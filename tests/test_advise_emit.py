@@ -85,3 +85,17 @@ def test_xl_vnuma_when_memory_spans_cpu_nodes():
     inp, p = _placement(synthetic.asymmetric, PlacementRequest(8, 300 * G))
     text = emit.xl_fragment(p, inp)
     assert "vnuma = [" not in text and "# memory on nodes 0,2, vCPUs on 0" in text
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("mode", ["strict", "preferred", "interleave"])
+def test_numactl_runs_the_live_advice(cli, mode):
+    """On this host, numactl itself accepts (and applies) the command line advise prints."""
+    exe = need_tool("numactl")
+    code, out, err = cli("advise", "--vcpus", "1", "--memory", "16M", "--mode", mode, "--format", "numactl")
+    if code != 0:
+        pytest.skip("no live placement on this host: %s" % err.strip())
+    args = out.split()
+    assert args[0] == "numactl" and args[-1] == "COMMAND"
+    r = subprocess.run([exe] + args[1:-1] + ["true"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

@@ -214,9 +214,12 @@ def tarroot(data: bytes) -> None:
     from numaprobe.source.root import TarRoot
 
     if _SCRATCH is None:
+        import atexit
+
         fd, _SCRATCH = tempfile.mkstemp(prefix="numaprobe-fuzz-", suffix=".tar",
                                         dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
         os.close(fd)
+        atexit.register(os.unlink, _SCRATCH)
     with open(_SCRATCH, "wb") as f:
         f.write(data)
     try:

@@ -181,8 +181,8 @@ def test_domain_verdict_on_a_hand_made_two_node_tree(cli, tmp_path):
         assert p["cpu_nodes"] == [0]
         assert p["local_fraction"] == 0.75
         # Thread on CPU 1 (node 0) sees 3/4 local + 1/4 at 21; thread on CPU 2 (node 1) the reverse.
-        w0 = 0.75 + 0.25 * 10 / 21
-        w1 = 0.75 * 10 / 21 + 0.25
+        w0 = 0.75 + 0.25 * 21 / 10
+        w1 = 0.75 * 21 / 10 + 0.25
         assert p["distance_weighted"] == pytest.approx((w0 + w1) / 2, abs=1e-6)
     code, _, err = cli("numastat", "--root", root, "--domain", "nosuch")
     assert code == 2 and "nosuch" in err

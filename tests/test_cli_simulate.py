@@ -58,8 +58,8 @@ def test_interleave_on_live_lists_is_even_across_two_nodes(cli):
     assert d["bytes_by_node"] == {"0": 768 * MiB, "1": 768 * MiB, "2": 0}
     assert d["extents_by_order"] == {"9": 768}
     assert d["local_fraction"] == 1.0
-    # vCPU 0 on node 0, vCPU 1 on node 1; the QEMU command line sets dist 0<->1 to 20: (1 + 10/20) / 2 each.
-    assert d["distance_weighted"] == pytest.approx((1 + 10 / 20) / 2, abs=1e-6)
+    # vCPU 0 on node 0, vCPU 1 on node 1; the QEMU command line sets dist 0<->1 to 20: (1 + 20/10) / 2 each.
+    assert d["distance_weighted"] == pytest.approx((1 + 20 / 10) / 2, abs=1e-6)
 
 
 @pytest.mark.parametrize("spec", ["a", "a:vcpus=2", "a:vcpus=x,memory=1G", "a:vcpus=2,memory=1Q",

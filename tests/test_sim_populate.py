@@ -35,7 +35,7 @@ def test_local_spills_to_nearest_by_zonelist():
     assert p.by_node == {0: 1 * GiB, 1: 2 * GiB, 2: 0}
     assert p.extents_by_order == ((18, 3),)
     assert p.local_fraction == pytest.approx(2 / 3)
-    assert p.distance_weighted == pytest.approx(2 / 3 + (1 / 3) * 10 / 21)
+    assert p.distance_weighted == pytest.approx(2 / 3 + (1 / 3) * 21 / 10)
     assert counters(a, 1) == (2, 0, 1, 0)
     assert counters(a, 0) == (0, 1, 0, 0)
 
@@ -47,8 +47,8 @@ def test_balance_round_robin_then_rest_of_mask_then_outside():
     assert p.by_node == {0: 4 * GiB, 1: 2 * GiB, 2: 1 * GiB}
     assert p.vcpu_nodes == (0, 0, 1, 1)
     assert p.local_fraction == pytest.approx(6 / 7)
-    from_0 = (4 + 2 * 10 / 21 + 1 * 10 / 30) / 7
-    from_1 = (4 * 10 / 21 + 2 + 1 * 10 / 25) / 7
+    from_0 = (4 + 2 * 21 / 10 + 1 * 30 / 10) / 7
+    from_1 = (4 * 21 / 10 + 2 + 1 * 25 / 10) / 7
     assert p.distance_weighted == pytest.approx((from_0 + from_1) / 2)
     # Extents 5 and 6 wanted node 1 and got 0; extent 7 wanted 1 and got 2.
     assert counters(a, 0) == (2, 2, 0, 0)

@@ -77,7 +77,7 @@ class ProcessPlacement:
     last_cpus: Tuple[int, ...]
     cpu_nodes: Tuple[int, ...]  # nodes of cpus_allowed
     local_fraction: Optional[float]  # share of the memory on cpu_nodes; None without memory or CPUs
-    distance_weighted: Optional[float]  # mean over last_cpus (else allowed) of sum(share * 10 / distance)
+    distance_weighted: Optional[float]  # mean over last_cpus (else allowed) of sum(share * distance / 10)
     readable: bool  # False when numa_maps could not be read
 
 
@@ -107,7 +107,8 @@ def process_placement(root: Root, pid: int, topology) -> Optional[ProcessPlaceme
         for home in seen:
             for n, b in by_node.items():
                 d = _distance(topology, home, n)
-                acc += b / total * (LOCAL_DISTANCE / d if d else 0.0)
+                # an unknown distance counts as the kernel default for remote memory (20)
+                acc += b / total * ((d if d else 2 * LOCAL_DISTANCE) / LOCAL_DISTANCE)
         weighted = acc / len(seen)
     return ProcessPlacement(pid=pid, name=info.name, cmdline=info.cmdline, bytes_by_node=tuple(sorted(by_node.items())),
                             categories_by_node=cats, cpus_allowed=info.cpus_allowed, last_cpus=info.last_cpus,

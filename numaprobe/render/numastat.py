@@ -131,7 +131,7 @@ def _process_text(procs: Sequence[ProcessPlacement]) -> List[str]:
         lines += _table("Per-node process memory usage (in MBs) for PID %d (%s)" % (p.pid, p.name), header, rows)
         if not p.readable:
             lines.append("numa_maps not readable (another user's process? run as root)")
-        verdict = "n/a" if p.local_fraction is None else "%.1f%% on its CPUs' nodes, distance-weighted %.3f" % (
+        verdict = "n/a" if p.local_fraction is None else "%.1f%% on its CPUs' nodes, distance-weighted access %.3f (1 = all local)" % (
             100 * p.local_fraction, p.distance_weighted)
         lines.append("CPUs allowed %s (nodes %s), last ran on %s; locality: %s" % (
             format_cpulist(p.cpus_allowed or ()) or "-", format_cpulist(p.cpu_nodes) or "-",
@@ -184,8 +184,8 @@ def to_prometheus(report: HeapReport, procs: Optional[Sequence[ProcessPlacement]
         add("numaprobe_process_local_ratio", "gauge",
             "Share of the process memory on the nodes of the CPUs it may run on.", {"pid": p.pid, "name": p.name},
             None if p.local_fraction is None else round(p.local_fraction, 6))
-        add("numaprobe_process_distance_weighted_locality_ratio", "gauge",
-            "Memory locality weighted by 10/distance from the CPUs the threads last ran on (1 = all local).",
+        add("numaprobe_process_distance_weighted_access_ratio", "gauge",
+            "Mean SLIT distance / 10 of the memory from the CPUs the threads last ran on (1 = all local).",
             {"pid": p.pid, "name": p.name}, None if p.distance_weighted is None else round(p.distance_weighted, 6))
     out: List[str] = []
     for name, lines in metrics.items():

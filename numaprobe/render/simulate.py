@@ -62,7 +62,7 @@ def to_text(alloc: BuddyAllocator, seed: str, placements: Sequence[Placement], n
         "the firmware memory map" if seed == "firmware" else "live free lists (buddyinfo)", alloc.top,
         ", synthetic addresses" if alloc.synthetic else "")]
     header = "%-16s%-11s%-10s" % ("domain", "policy", "nodes") + "".join(
-        "%12s" % ("node %d MB" % n) for n in alloc.nodes) + "%9s%10s" % ("local", "weighted")
+        "%12s" % ("node %d MB" % n) for n in alloc.nodes) + "%9s%10s" % ("local", "dist/10")
     lines += ["", header]
     for p in placements:
         by = dict(p.bytes_by_node)

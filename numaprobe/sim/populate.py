@@ -61,7 +61,7 @@ class Placement:
     bytes_by_node: Tuple[Tuple[int, int], ...]  # (node, bytes), every node of the heap, ascending
     extents_by_order: Tuple[Tuple[int, int], ...]  # (order, count)
     local_fraction: float  # share of the placed bytes on the vCPUs' nodes
-    distance_weighted: float  # mean over vCPUs of sum(bytes share * 10 / distance); 1.0 = all local
+    distance_weighted: float  # mean over vCPUs of sum(bytes share * distance / 10); 1.0 = all local, higher = farther
     runs: Tuple[ExtentRun, ...]
 
     @property
@@ -97,7 +97,7 @@ def locality(alloc: BuddyAllocator, bytes_by_node: Dict[int, int], vcpu_nodes: S
     local = sum(b for n, b in bytes_by_node.items() if n in home) / total
     weighted = 0.0
     for v in vcpu_nodes:
-        weighted += sum(b * LOCAL_DISTANCE / alloc.distance(v, n) for n, b in bytes_by_node.items()) / total
+        weighted += sum(b * alloc.distance(v, n) / LOCAL_DISTANCE for n, b in bytes_by_node.items()) / total
     return local, weighted / len(vcpu_nodes)
 
 

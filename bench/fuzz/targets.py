@@ -195,11 +195,39 @@ def _all_readers(root: Root) -> None:
     procs.read_confined_processes(root)
 
 
-def sysfs_tree(data: bytes) -> None:
-    """Every Root-taking reader, then the whole topology build, over a fuzzed multi-file tree."""
-    from numaprobe.model.build import build_topology
+def as_tarball(root: DictRoot) -> bytes:
+    """The same tree as an uncompressed tarball, so that the real TarRoot answers the readers."""
+    import io
+    import tarfile
 
-    root = split_files(data)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for name, payload in sorted(root.files.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            tf.addfile(info, io.BytesIO(payload))
+        for name, target in sorted(root.links.items()):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tf.addfile(info)
+    return buf.getvalue()
+
+
+def sysfs_tree(data: bytes) -> None:
+    """Every Root-taking reader, then the whole topology build, over a fuzzed multi-file tree served by the
+    real TarRoot (a tree it refuses, e.g. a link out of the root, is skipped: that is the tarroot target's)."""
+    from numaprobe.errors import InputError
+    from numaprobe.model.build import build_topology
+    from numaprobe.source.root import TarRoot
+
+    try:
+        blob = as_tarball(split_files(data))
+    except (ValueError, UnicodeError):  # tarfile cannot write such a name
+        return
+    try:
+        root = TarRoot(_scratch(blob))
+    except InputError:
+        return
     _all_readers(root)
     build_topology(root)
 
@@ -207,12 +235,9 @@ def sysfs_tree(data: bytes) -> None:
 _SCRATCH: Optional[str] = None
 
 
-def tarroot(data: bytes) -> None:
-    """TarRoot on the bytes as an archive file (a private file in /dev/shm, rewritten per input)."""
+def _scratch(data: bytes) -> str:
+    """A private file in /dev/shm holding data (TarRoot reads a path), rewritten per input, removed at exit."""
     global _SCRATCH
-    from numaprobe.errors import InputError
-    from numaprobe.source.root import TarRoot
-
     if _SCRATCH is None:
         import atexit
 
@@ -222,8 +247,16 @@ def tarroot(data: bytes) -> None:
         atexit.register(os.unlink, _SCRATCH)
     with open(_SCRATCH, "wb") as f:
         f.write(data)
+    return _SCRATCH
+
+
+def tarroot(data: bytes) -> None:
+    """TarRoot on the bytes as an archive file (a private file in /dev/shm, rewritten per input)."""
+    from numaprobe.errors import InputError
+    from numaprobe.source.root import TarRoot
+
     try:
-        root = TarRoot(_SCRATCH)
+        root = TarRoot(_scratch(data))
     except InputError:
         return
     for top in ("", "sys", "proc", "sys/devices/system/node"):

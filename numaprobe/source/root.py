@@ -188,8 +188,8 @@ class DirectoryRoot(Root):
     def readlink(self, rel: str) -> Optional[str]:
         rel = _norm(rel)
         parent = posixpath.dirname(rel)
-        p = os.path.join(self._host(parent), posixpath.basename(rel)) if rel else self.base
         try:
+            p = os.path.join(self._host(parent), posixpath.basename(rel)) if rel else self.base
             return os.readlink(p)
         except OSError:
             return None
@@ -385,20 +385,31 @@ class TarRoot(Root):
             raise NotADirectoryError(errno.ENOTDIR, "not a directory", rel)
         return list(self._children.get(full, ()))
 
+    # is_dir/exists/readlink answer False/None for a path through a symlink loop (ELOOP), as DirectoryRoot does:
+    # a capture with sys/firmware/acpi/tables -> tables made every command end in a traceback.
     def is_dir(self, rel: str) -> bool:
-        _, m = self._resolved(rel)
+        try:
+            _, m = self._resolved(rel)
+        except OSError:
+            return False
         return m is not None and m.kind == _DIR
 
     def exists(self, rel: str) -> bool:
         full = self._full(rel)
         if full in self._members:
             return True
-        return self._resolved(rel)[1] is not None
+        try:
+            return self._resolved(rel)[1] is not None
+        except OSError:
+            return False
 
     def readlink(self, rel: str) -> Optional[str]:
         rel = _norm(rel)
         parent = posixpath.dirname(rel)
-        full_parent, _ = self._resolved(parent) if parent else (self._prefix, None)
+        try:
+            full_parent, _ = self._resolved(parent) if parent else (self._prefix, None)
+        except OSError:
+            return None
         full = (full_parent + "/" if full_parent else "") + posixpath.basename(rel)
         return self._lookup_link(full)
 

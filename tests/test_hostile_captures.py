@@ -374,3 +374,34 @@ def test_symlink_loops_are_contained_by_every_command(case, form, place, cli):
             continue
         code, out, err = cli(name, *SAMPLES.get(name, [[]])[0], "--root", str(path))
         assert code == 0 and err == "", (case, name, code, err)
+
+
+# -- terminal escapes in file contents ---------------------------------------------------------------------------
+ESC = "\x1b]0;pwned\x07\x1b[2J\r"
+
+
+def test_terminal_escapes_in_captured_values_never_reach_the_terminal(place, cli):
+    # found by review: numastat printed a process name as is; any user can name a process like this (prctl)
+    extra = {
+        "m/proc/cpuinfo": "processor\t: 0\nvendor_id\t: Genu%sineIntel\nmodel name\t: Xeon %s\nphysical id\t: 0\n"
+                          "core id\t: 0\n\nprocessor\t: 1\nmodel name\t: X%s\n" % (ESC, ESC, ESC),
+        "m/proc/sys/kernel/hostname": "host" + ESC,
+        "m/proc/sys/kernel/osrelease": "6.1" + ESC,
+        "m/proc/version": "Linux version 6.1%s x" % ESC,
+        "m/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages": "1" + ESC,
+        "m/proc/iomem": "00000000-0009ffff : System %s RAM\n" % ESC,
+        "m/sys/firmware/memmap/0/type": "System %s RAM" % ESC,
+        "m/sys/firmware/memmap/0/start": "0x0",
+        "m/sys/firmware/memmap/0/end": "0x9ffff",
+        "m/proc/1/cmdline": "qemu\x00-name\x00guest=evil%s\x00" % ESC,
+        "m/proc/1/status": "Name:\tqemu%s\nCpus_allowed_list:\t0\n" % ESC,
+    }
+    path = place / "escapes.tar"
+    path.write_bytes(finish(base_tar() + b"".join(file_member(k, v.encode()) for k, v in extra.items())))
+    runs = [[name] + SAMPLES.get(name, [[]])[0] for name, cmd in cli_commands().items()
+            if any("--root" in p.opts for p in cmd.params)]
+    runs += [["numastat", "--pid", "1"], ["numastat", "--name", "qemu"], ["numastat", "--format", "prometheus"]]
+    for argv in runs:
+        code, out, err = cli(*argv, "--root", str(path))
+        assert code == 0, (argv, err)
+        assert "\x1b" not in out + err and "\x07" not in out + err, argv

@@ -128,7 +128,8 @@ def _process_text(procs: Sequence[ProcessPlacement]) -> List[str]:
             rows.append([label] + [_mb(v) for v in vals] + [_mb(sum(vals))])
         vals = [dict(p.bytes_by_node).get(n, 0) for n in nodes]
         rows.append(["Total"] + [_mb(v) for v in vals] + [_mb(sum(vals))])
-        lines += _table("Per-node process memory usage (in MBs) for PID %d (%s)" % (p.pid, p.name), header, rows)
+        lines += _table("Per-node process memory usage (in MBs) for PID %d (%s)" % (p.pid, _printable(p.name)),
+                        header, rows)
         if not p.readable:
             lines.append("numa_maps not readable (another user's process? run as root)")
         verdict = "n/a" if p.local_fraction is None else "%.1f%% on its CPUs' nodes, distance-weighted access %.3f (1 = all local)" % (
@@ -137,6 +138,11 @@ def _process_text(procs: Sequence[ProcessPlacement]) -> List[str]:
             format_cpulist(p.cpus_allowed or ()) or "-", format_cpulist(p.cpu_nodes) or "-",
             format_cpulist(p.last_cpus) or "-", verdict))
     return lines
+
+
+def _printable(text: str) -> str:
+    """Control characters escaped: any user can name a process "\x1b]0;..." (prctl) to drive our terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 # -- Prometheus textfile ------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ BAD = {
     ("simulate", "domains"): [
         "x", "", ":vcpus=1,memory=1G", "x:vcpus=2,memory=12Q", "x:vcpus=abc,memory=1G", "x:vcpus=0,memory=1G",
         "x:vcpus=2", "x:memory=1G", "x:vcpus=2,memory=1G,bogus=1", "x:vcpus=2,memory=1G,policy=bogus",
+        "x:vcpus=1,memory=0", "x:vcpus=1,memory=0.5", "x:vcpus=1,memory=-1G",
         # bad node lists
         "x:vcpus=2,memory=1G,nodes=zz", "x:vcpus=2,memory=1G,nodes=0+x", "x:vcpus=2,memory=1G,nodes=1-3",
         "x:vcpus=2,memory=1G,nodes=0", "x:vcpus=2,memory=1G,nodes=-1", "x:vcpus=2,memory=1G,nodes=999",

@@ -186,3 +186,38 @@ def test_tarballs_of_hostile_members(members, fmt, compression, cut):
     if cut is not None:
         data = data[:cut]
     run_bounded(targets.tarroot, data)
+
+
+# -- option values: only InputError ------------------------------------------------------------------------------
+SIZE_TEXT = st.one_of(st.text(max_size=30), st.builds(lambda n, u: n + u, NUMBERS,
+                                                      st.sampled_from(["", "K", "M", "G", "T", "GiB", "kB", "Q", "e9"])))
+
+
+@BOUNDED
+@given(text=SIZE_TEXT)
+def test_size_parsers_accept_or_raise_input_error(text):
+    from numaprobe.advise.advice import parse_size as advise_size
+    from numaprobe.errors import InputError
+    from numaprobe.sim.seed import parse_size as sim_size
+
+    for parse in (advise_size, sim_size):
+        try:
+            value = parse(text)
+        except InputError:
+            continue
+        assert isinstance(value, int) and value > 0, (text, value)
+
+
+@BOUNDED
+@given(spec=st.one_of(st.text(max_size=60), st.lists(st.sampled_from(
+    ["x:", "vcpus=", "memory=", "nodes=", "policy=", "2", "1G", "0+1", "0+0", "-1", "balance", ",", "=", ":", "12Q"]),
+    max_size=10).map("".join)))
+def test_domain_specs_accept_or_raise_input_error(spec):
+    from numaprobe.errors import InputError
+    from numaprobe.sim.seed import parse_domain
+
+    try:
+        req = parse_domain(spec)
+    except InputError:
+        return
+    assert req.vcpus >= 1 and req.memory_bytes > 0

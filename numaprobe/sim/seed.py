@@ -86,6 +86,8 @@ def parse_size(text: str) -> int:
     value = float(m.group(1)) * (1 << _UNITS[m.group(2).upper()])
     if value != int(value):
         raise InputError("bad size %r: not a whole number of bytes" % text)
+    if value <= 0:  # memory=0 simulated an empty domain instead of saying so (as advise --memory 0 does)
+        raise InputError("bad size %r: must be a positive whole number of bytes" % text)
     return int(value)
 
 

@@ -195,22 +195,36 @@ def _all_readers(root: Root) -> None:
     procs.read_confined_processes(root)
 
 
+def _header(name: bytes, kind: bytes, size: int = 0, link: bytes = b"") -> bytes:
+    """One ustar header block (tarfile.TarInfo.tobuf costs five times more, half of this target's time)."""
+    h = bytearray(512)
+    h[0:len(name[:100])] = name[:100]
+    h[100:108] = b"0000644\0"
+    h[108:116] = h[116:124] = b"0000000\0"
+    h[124:136] = b"%011o\0" % size
+    h[136:148] = b"00000000000\0"
+    h[156:157] = kind
+    h[157:157 + len(link[:100])] = link[:100]
+    h[257:265] = b"ustar\x0000"
+    h[148:156] = b"        "
+    h[148:156] = b"%06o\0 " % sum(h)
+    return bytes(h)
+
+
+def _entry(name: bytes, kind: bytes, payload: bytes = b"", link: bytes = b"") -> bytes:
+    out = b""
+    for flag, long in ((b"L", name), (b"K", link)):
+        if len(long) > 100:  # GNU long name / long link target
+            out += _header(b"././@LongLink", flag, len(long) + 1) + (long + b"\0").ljust(-(-(len(long) + 1) // 512) * 512, b"\0")
+    return out + _header(name, kind, len(payload), link) + payload.ljust(-(-len(payload) // 512) * 512, b"\0")
+
+
 def as_tarball(root: DictRoot) -> bytes:
     """The same tree as an uncompressed tarball, so that the real TarRoot answers the readers."""
-    import io
-    import tarfile
-
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
-        for name, payload in sorted(root.files.items()):
-            info = tarfile.TarInfo(name)
-            info.size = len(payload)
-            tf.addfile(info, io.BytesIO(payload))
-        for name, target in sorted(root.links.items()):
-            info = tarfile.TarInfo(name)
-            info.type, info.linkname = tarfile.SYMTYPE, target
-            tf.addfile(info)
-    return buf.getvalue()
+    parts = [_entry(n.encode("utf-8", "surrogateescape"), b"0", payload) for n, payload in sorted(root.files.items())]
+    parts += [_entry(n.encode("utf-8", "surrogateescape"), b"2", link=t.encode("utf-8", "surrogateescape"))
+              for n, t in sorted(root.links.items())]
+    return b"".join(parts) + bytes(1024)
 
 
 def sysfs_tree(data: bytes) -> None:
@@ -221,11 +235,7 @@ def sysfs_tree(data: bytes) -> None:
     from numaprobe.source.root import TarRoot
 
     try:
-        blob = as_tarball(split_files(data))
-    except (ValueError, UnicodeError):  # tarfile cannot write such a name
-        return
-    try:
-        root = TarRoot(_scratch(blob))
+        root = TarRoot(_scratch(as_tarball(split_files(data))))
     except InputError:
         return
     _all_readers(root)

@@ -3,7 +3,6 @@ acpidump's text form, from which the NUMA tables are picked."""
 
 from __future__ import annotations
 
-import os
 from typing import Any, List
 
 from numaprobe.acpi import NUMA_SIGNATURES, decode_table
@@ -18,11 +17,10 @@ def read_table_file(path: str) -> List[Any]:
 
     Raises AcpiTableError naming the file for anything that cannot be read or decoded.
     """
+    from numaprobe.source.root import read_regular_file
+
     try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            raise AcpiTableError("%s: larger than %d bytes, not an ACPI table or dump" % (path, MAX_FILE_BYTES))
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
+        data = read_regular_file(path, MAX_FILE_BYTES)
     except OSError as e:
         raise AcpiTableError("%s: %s" % (path, e.strerror or e)) from None
     try:

@@ -149,26 +149,8 @@ class DirectoryRoot(Root):
             st = os.lstat(host)
             if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
                 raise OSError(errno.EINVAL, "not a plain file of the capture", rel)
-        # O_NONBLOCK: a FIFO planted in a capture must not hang us; we refuse anything not regular below.
-        fd = os.open(host, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-                     if not self._live else os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise OSError(errno.EINVAL, "not a regular file", rel)
-            chunks = []
-            total = 0
-            while True:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                total += len(chunk)
-                if total > limit:
-                    raise OSError(errno.EFBIG, "file larger than %d bytes" % limit, rel)
-                chunks.append(chunk)
-            return b"".join(chunks)
-        finally:
-            os.close(fd)
+        # O_NOFOLLOW: the path was resolved inside the tree already; a link swapped in since is not followed.
+        return read_regular_file(host, limit, nofollow=not self._live, shown=rel)
 
     def listdir(self, rel: str) -> List[str]:
         return os.listdir(self._host(rel))
@@ -193,6 +175,36 @@ class DirectoryRoot(Root):
             return os.readlink(p)
         except OSError:
             return None
+
+
+def read_regular_file(path: str, limit: int = MAX_FILE_BYTES, nofollow: bool = False, shown: str = "") -> bytes:
+    """Read a whole regular file, at most `limit` bytes, without ever blocking on what is not one.
+
+    O_NONBLOCK makes opening a FIFO return at once (a FIFO planted in a capture, or named by the user, would
+    otherwise hang the open); fstat then refuses anything but a regular file. sysfs/procfs files report a size
+    of 0 or 4096, so the file is read to EOF rather than to st_size.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if nofollow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", shown or path)
+        chunks = []
+        total = 0
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > limit:
+                raise OSError(errno.EFBIG, "file larger than %d bytes" % limit, shown or path)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _resolve(rel: str, lookup_link, hops: int, strict: bool) -> str:
@@ -247,15 +259,10 @@ class TarRoot(Root):
     # -- loading ------------------------------------------------------------------------------------------
     def _load(self) -> None:
         try:
-            size = os.path.getsize(self.path)
+            raw = read_regular_file(self.path, MAX_COMPRESSED_BYTES)
         except OSError as e:
-            raise InputError("cannot read %s: %s" % (self.path, e.strerror or e)) from None
-        if size > MAX_COMPRESSED_BYTES:
-            raise InputError("%s: archive larger than %d bytes" % (self.path, MAX_COMPRESSED_BYTES))
-        try:
-            with open(self.path, "rb") as f:
-                raw = f.read()
-        except OSError as e:
+            if e.errno == errno.EFBIG:
+                raise InputError("%s: archive larger than %d bytes" % (self.path, MAX_COMPRESSED_BYTES)) from None
             raise InputError("cannot read %s: %s" % (self.path, e.strerror or e)) from None
         from numaprobe.source import tarparse
 

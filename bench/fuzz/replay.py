@@ -3,6 +3,8 @@ coverage.py and report the modules the target exercises (targets.MODULES). Also 
 
     /dev/shm/fuzzenv/bin/python bench/fuzz/replay.py TARGET DIR [DIR...]      coverage of the inputs in DIRs
     /dev/shm/fuzzenv/bin/python bench/fuzz/replay.py TARGET FILE              run one input, show the traceback
+    /dev/shm/fuzzenv/bin/python bench/fuzz/replay.py all OUT                  every target's OUT/corpus + OUT/seeds,
+                                                                              coverage of all their modules together
 
 Prints "TARGET: N inputs, L% lines, B% branches of MODULES" (coverage.py is in the fuzzing venv only).
 """
@@ -30,17 +32,24 @@ def main() -> None:
 
     from targets import MODULES
 
-    include = [str(REPO / m) + ("*" if m.endswith("/") else "") for m in MODULES[name]]
+    from targets import TARGETS as ALL
+
+    if name == "all":
+        runs = [(t, [paths[0] / "corpus" / t, paths[0] / "seeds" / t]) for t in ALL]
+        modules = sorted({m for t in ALL for m in MODULES[t]})
+    else:
+        runs, modules = [(name, paths)], MODULES[name]
+    include = [str(REPO / m) + ("/*" if m.endswith("/") else "") for m in modules]
     cov = coverage.Coverage(branch=True, include=include, data_file=None)
     cov.start()
     from targets import TARGETS
 
-    target = TARGETS[name]
     n = 0
-    for d in paths:
-        for f in sorted(d.iterdir()) if d.is_dir() else []:
-            target(f.read_bytes())
-            n += 1
+    for t, dirs in runs:
+        for d in dirs:
+            for f in sorted(d.iterdir()) if d.is_dir() else []:
+                TARGETS[t](f.read_bytes())
+                n += 1
     cov.stop()
     import io
 
@@ -53,7 +62,7 @@ def main() -> None:
         lines_hit += len(statements) - len(missing)
     print(out.getvalue())
     print("%s: %d inputs, %.1f%% lines (%d/%d), %.1f%% lines+branches of %s" % (
-        name, n, 100.0 * lines_hit / max(lines_all, 1), lines_hit, lines_all, total, ", ".join(MODULES[name])))
+        name, n, 100.0 * lines_hit / max(lines_all, 1), lines_hit, lines_all, total, ", ".join(modules)))
 
 
 if __name__ == "__main__":

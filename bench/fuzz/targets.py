@@ -303,5 +303,5 @@ MODULES: Dict[str, List[str]] = {
     "procfs": ["numaprobe/readers/buddyinfo.py", "numaprobe/readers/zoneinfo.py", "numaprobe/readers/numa_maps.py",
                "numaprobe/readers/numastat.py", "numaprobe/readers/iomem.py", "numaprobe/readers/cpuset.py"],
     "sysfs_tree": ["numaprobe/readers/", "numaprobe/model/build.py"],
-    "tarroot": ["numaprobe/source/root.py"],
+    "tarroot": ["numaprobe/source/root.py", "numaprobe/source/tarparse.py"],
 }

@@ -73,7 +73,7 @@ def _report():
         json.dump({"events": _seen, "maxrss_kb": _peak_kb()}, f)
 
 atexit.register(_report)
-from numaprobe.cli.app import main
+from numaprobe.cli.entry import main  # the console entry point: probe's fast path, then typer
 main(sys.argv[1:])
 ''' % {"mutating": MUTATING_EVENTS, "spawn": SPAWN_EVENTS}
 

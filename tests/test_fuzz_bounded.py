@@ -84,12 +84,13 @@ LINK_TARGETS = st.sampled_from(["../../node/node0", "../../../devices/pci0000:00
                                 "/", "node1", "../../../../../../..", "cpu0/node0"])
 
 
+@pytest.mark.parametrize("name", ["sysfs_tree", "commands"])
 @BOUNDED
 @given(files=st.dictionaries(st.sampled_from(SYSFS_FILES), LINES, max_size=25),
        links=st.dictionaries(st.sampled_from(SYSFS_LINKS), LINK_TARGETS, max_size=3))
-def test_sysfs_tree_readers_and_topology_build(files, links):
+def test_sysfs_tree_readers_topology_and_every_command(name, files, links):
     data = targets.join_files({k: v.encode("utf-8", "surrogatepass") for k, v in files.items()}, links)
-    run_bounded(targets.sysfs_tree, data)
+    run_bounded(targets.TARGETS[name], data)
 
 
 # -- real files, mutated ---------------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 sys.path.insert(0, str(HERE))
 
-PACKAGES = ("numaprobe.acpi", "numaprobe.readers", "numaprobe.model", "numaprobe.source")
+PACKAGES = ("numaprobe.acpi", "numaprobe.readers", "numaprobe.model", "numaprobe.source", "numaprobe.analysis",
+            "numaprobe.sim", "numaprobe.advise", "numaprobe.render", "numaprobe.cli")
 
 # Only modules imported inside this block are instrumented, so every module of the parsing packages is imported
 # here, including those the code imports lazily (construct layouts, the tar reader).

@@ -79,6 +79,7 @@ def main(out: Path) -> None:
         blob = join_files({k: v for k, v in files.items() if small(k)}, {k: v for k, v in links.items() if small(k)})
         if len(blob) <= MAX_SEED:
             save(out, "sysfs_tree", blob)
+            save(out, "commands", blob)
         if tb.stat().st_size <= 8 * 1024:
             save(out, "tarroot", tb.read_bytes())
             # the same tree re-packed uncompressed, gzip and xz (tarfile picks the decompressor by magic)
@@ -102,7 +103,8 @@ def main(out: Path) -> None:
             save(out, "acpi_decode", p.read_bytes())
         elif p.name.startswith("acpidump-") and p.suffix == ".log":
             save(out, "acpidump_text", p.read_bytes())
-    for t in ("acpi_decode", "acpidump_text", "cpumask", "meminfo", "cpuinfo", "procfs", "sysfs_tree", "tarroot"):
+    for t in ("acpi_decode", "acpidump_text", "cpumask", "meminfo", "cpuinfo", "procfs", "sysfs_tree", "tarroot",
+              "commands"):
         d = out / t
         print("%-14s %4d seeds" % (t, len(list(d.iterdir())) if d.exists() else 0))
 

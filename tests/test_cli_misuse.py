@@ -40,6 +40,7 @@ FILE_BAD = [
     lambda p: _write(p / "latin1-digit.dat", b"\xb2MAT" + bytes(60)),
     lambda p: _write(p / "dump.txt", b"SRAT @ 0x0\n  0000: 53 52 41 54\n  0040: 00 00\n"),  # rows not contiguous
     lambda p: _mkdir(p / "a-directory"),
+    lambda p: _sparse(p / "sparse-6GiB.dat", 6 << 30),  # a hole, read no further than the size check
     # (no FIFO: `tables FIFO` waits for a writer, as `cat` does; `tables /dev/stdin` from a pipe is a real use)
 ]
 OUT_BAD = [
@@ -83,6 +84,13 @@ ANY_VALUE = {("numastat", "name")}
 
 def _write(path: Path, data: bytes) -> str:
     path.write_bytes(data)
+    return str(path)
+
+
+def _sparse(path: Path, size: int) -> str:
+    with open(path, "wb") as f:
+        f.write(b"SRAT")
+        f.truncate(size)
     return str(path)
 
 

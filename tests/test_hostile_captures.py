@@ -414,3 +414,24 @@ def test_terminal_escapes_in_captured_values_never_reach_the_terminal(place, cli
         code, out, err = cli(*argv, "--root", str(path))
         assert code == 0, (argv, err)
         assert "\x1b" not in out + err and "\x07" not in out + err, argv
+
+
+# -- concatenated compressed streams -------------------------------------------------------------------------------
+@pytest.mark.parametrize("count", [40_000, 70_000])
+def test_many_empty_gzip_members_are_linear_and_bounded(count, place):
+    # found by review: each stream copied the rest of the archive, so 40,000 empty members (800 KB) took 1.4 s
+    # and 1 M (20 MB) would have taken a quarter of an hour; now an offset, and at most MAX_STREAMS streams
+    path = place / ("streams-%d.tar.gz" % count)
+    path.write_bytes(gz(b"") * count)
+    run = run_contained(place, ["probe", "--root", str(path)])
+    assert_refused(run)
+    assert ("empty archive" if count < 65536 else "concatenated gzip streams") in run.err
+    assert run.seconds < 5
+
+
+@pytest.mark.parametrize("compress", [gz, bz2.compress, lzma.compress], ids=["gzip", "bzip2", "xz"])
+def test_a_capture_split_into_several_streams_is_read(compress, place):
+    body = finish(base_tar())
+    path = place / "multi.tar.x"
+    path.write_bytes(b"".join(compress(body[i:i + 1024]) for i in range(0, len(body), 1024)) + bytes(512))
+    assert TarRoot(str(path)).read_text("proc/meminfo").startswith("MemTotal")

@@ -14,6 +14,8 @@ from numaprobe.errors import InputError, UnsafeArchiveError
 
 BLOCK = 512
 _CHUNK = 1 << 16
+# Concatenated compressed streams: pbzip2 writes one per 900 kB block, ~300 within the 256 MiB output bound.
+MAX_STREAMS = 1 << 16
 
 REGULAR, DIRECTORY, SYMLINK, HARDLINK, SPECIAL = "f", "d", "l", "h", "s"
 _TYPES = {b"0": REGULAR, b"\0": REGULAR, b"7": REGULAR, b"5": DIRECTORY, b"2": SYMLINK, b"1": HARDLINK,
@@ -53,10 +55,14 @@ def decompress_bounded(raw: bytes, limit: int, what: str) -> bytes:
         return raw
     out: List[bytes] = []
     total = 0
+    start = streams = 0
     try:
         while True:
+            streams += 1
+            if streams > MAX_STREAMS:
+                raise UnsafeArchiveError("%s: more than %d concatenated %s streams" % (what, MAX_STREAMS, kind))
             dec = new()
-            pos = 0
+            pos = start
             pending = b""  # zlib keeps input it could not use (output bound reached) in unconsumed_tail
             while not dec.eof:
                 room = limit + 1 - total
@@ -82,8 +88,10 @@ def decompress_bounded(raw: bytes, limit: int, what: str) -> bytes:
                 if stalled and not dec.eof:
                     raise InputError("%s: truncated %s stream" % (what, kind))
             # Concatenated streams (pigz, pbzip2) go on after the end of the first; trailing zeros are padding.
-            raw = dec.unused_data + raw[pos:]
-            if raw.strip(b"\0") == b"":
+            # An offset, not a copy of the rest per stream: 40,000 empty gzip members (800 KB) took 1.4 s, and the
+            # time grew with the square of their number.
+            start = pos - len(dec.unused_data)
+            if start >= len(raw) or (raw[start] == 0 and raw.count(0, start) == len(raw) - start):
                 break
     except (OSError, EOFError, ValueError, MemoryError) as e:
         if isinstance(e, InputError):

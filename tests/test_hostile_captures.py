@@ -133,6 +133,8 @@ HOSTILE_TARS = {
     "gnu-sparse": lambda: header("m/proc/meminfo2", tarfile.GNUTYPE_SPARSE, size=512) + bytes(512),
     "pax-negative-size-loop": _pax_negative_size,
     "oversized-longname": lambda: header("././@LongLink", tarfile.GNUTYPE_LONGNAME, size=64 << 20),
+    # a 60 KB link target made one lookup take 6 s (quadratic resolution); 800 KB would take half an hour
+    "symlink-long-target": lambda: header("m/sys/devices/system/cpu", tarfile.SYMTYPE, link="a/" * 30000),
 }
 
 

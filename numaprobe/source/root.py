@@ -306,6 +306,11 @@ class TarRoot(Root):
         return "/".join(parts)
 
     def _check_link(self, name: str, target: str, shown: str) -> None:
+        # Link targets are resolved component by component at every lookup: a 60 KB target of "a/a/..." made one
+        # lookup take 6 s (quadratic); the kernel bounds them by PATH_MAX too.
+        if len(target) > MAX_NAME_BYTES or target.count("/") > MAX_NAME_DEPTH:
+            raise UnsafeArchiveError("%s: refusing symlink %r whose target is longer than %d bytes or deeper than %d "
+                                     "directories" % (self.path, shown[:60], MAX_NAME_BYTES, MAX_NAME_DEPTH))
         if target.startswith("/"):
             raise UnsafeArchiveError("%s: refusing symlink %r with absolute target %r" % (self.path, shown, target))
         depth = len(name.split("/")) - 1  # directories above the link inside the archive

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Optional
 
 import typer
 
 from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
 
-FORMATS = ("text", "json", "numactl", "libvirt", "xl", "systemd")
+
+class Format(str, Enum):
+    """Choices, so that --help, the man page and shell completion list the values."""
+
+    text = "text"
+    json = "json"
+    numactl = "numactl"
+    libvirt = "libvirt"
+    xl = "xl"
+    systemd = "systemd"
+
+
+class Mode(str, Enum):
+    strict = "strict"
+    preferred = "preferred"
+    interleave = "interleave"
 
 
 def advise_command(
@@ -18,11 +34,13 @@ def advise_command(
                                          help="A PCI device the domain uses (0000:81:00.0): pulls it to its node."),
     hugepages: Optional[str] = typer.Option(None, "--hugepages", metavar="2M|1G",
                                             help="Back the memory with free huge pages of this size."),
-    mode: str = typer.Option("strict", "--mode", help="Memory policy: strict, preferred or interleave."),
+    mode: Mode = typer.Option(Mode.strict, "--mode", case_sensitive=False,
+                              help="Memory policy: strict, preferred or interleave."),
     count: int = typer.Option(1, "--count", help="Place this many such domains, one after another."),
     sample: Optional[float] = typer.Option(None, "--sample", metavar="SECONDS",
                                            help="Sample live CPU load for this long (live host only)."),
-    fmt: str = typer.Option("text", "--format", help="text, json, numactl, libvirt, xl or systemd."),
+    fmt: Format = typer.Option(Format.text, "--format", case_sensitive=False,
+                               help="text, json, numactl, libvirt, xl or systemd."),
     root: Optional[str] = root_option(),
     as_json: bool = json_option(),
 ) -> None:
@@ -34,10 +52,8 @@ def advise_command(
     from numaprobe.errors import InputError
     from numaprobe.model.build import build_topology
 
-    if as_json:
-        fmt = "json"
-    if fmt not in FORMATS:
-        raise InputError("bad --format %r: use %s" % (fmt, ", ".join(FORMATS)))
+    fmt = "json" if as_json else fmt.value
+    mode = mode.value
     # "not (0 < x <= day)" also refuses nan (which sampled nothing) and inf/1e300 (time.sleep raised OverflowError).
     if sample is not None and (not 0 < sample <= 86400 or root is not None):
         raise InputError("--sample needs a number of seconds up to 86400 and the live host (no --root)")

@@ -3,17 +3,25 @@ with --pid/--name/--domain, where processes' memory lives (numa_maps) against th
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import List, Optional
 
 import typer
 
 from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
 
-FORMATS = ("text", "json", "prometheus")
+
+class Format(str, Enum):
+    """A choice, so that --help, the man page and shell completion list the values."""
+
+    text = "text"
+    json = "json"
+    prometheus = "prometheus"
 
 
 def numastat_command(
-    fmt: str = typer.Option("text", "--format", help="text, json or prometheus (node_exporter textfile)."),
+    fmt: Format = typer.Option(Format.text, "--format", case_sensitive=False,
+                               help="text, json or prometheus (node_exporter textfile)."),
     pids: Optional[List[int]] = typer.Option(None, "--pid", "-p", metavar="PID",
                                              help="Show this process's memory per node (repeatable)."),
     name: Optional[str] = typer.Option(None, "--name", metavar="PATTERN",
@@ -28,10 +36,7 @@ def numastat_command(
     from numaprobe.errors import InputError
     from numaprobe.render import numastat as render
 
-    if as_json:
-        fmt = "json"
-    if fmt not in FORMATS:
-        raise InputError("bad --format %r: use %s" % (fmt, ", ".join(FORMATS)))
+    fmt = Format.json if as_json else fmt
     src = open_root_or_fail(root)
     report = heap_report(src)
     procs = None
@@ -60,9 +65,9 @@ def numastat_command(
             raise InputError("no such process: %s" % ", ".join(str(p) for p in missing))
         for pid in missing:
             typer.echo("numaprobe: warning: process %d vanished or is unreadable" % pid, err=True)
-    if fmt == "json":
+    if fmt is Format.json:
         emit(render.dumps(render.to_json(report, procs)))
-    elif fmt == "prometheus":
+    elif fmt is Format.prometheus:
         emit(render.to_prometheus(report, procs))
     else:
         emit(render.to_text(report, procs))

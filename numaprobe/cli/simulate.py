@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import List, Optional
 
 import typer
@@ -9,11 +10,18 @@ import typer
 from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
 
 
+class Seed(str, Enum):
+    """A choice, so that --help, the man page and shell completion list the values."""
+
+    firmware = "firmware"
+    live = "live"
+
+
 def simulate_command(
     domains: List[str] = typer.Option(..., "--domain", "-d", metavar="NAME:vcpus=N,memory=SIZE[,nodes=K][,policy=P]",
                                       help="A domain to place, in order (repeatable). nodes: a count or a list "
                                            "like 0+2; policy: local, balance (default), interleave or exact."),
-    seed: str = typer.Option("firmware", "--seed",
+    seed: Seed = typer.Option(Seed.firmware, "--seed", case_sensitive=False,
                              help="firmware: all RAM free, as a hypervisor's heap at boot; live: the free lists "
                                   "of /proc/buddyinfo now."),
     root: Optional[str] = root_option(),
@@ -25,10 +33,9 @@ def simulate_command(
     from numaprobe.render import simulate as render
     from numaprobe.sim.buddy import AllocationError
     from numaprobe.sim.populate import populate
-    from numaprobe.sim.seed import SEEDS, parse_domain, seed_allocator
+    from numaprobe.sim.seed import parse_domain, seed_allocator
 
-    if seed not in SEEDS:
-        raise InputError("bad --seed %r: use %s" % (seed, " or ".join(SEEDS)))
+    seed = seed.value
     requests = [parse_domain(d) for d in domains]
     src = open_root_or_fail(root)
     topo = build_topology(src)

@@ -31,8 +31,10 @@ _numaprobe()
             ;;
         advise)
             case $prev in
+                --mode) COMPREPLY=($(compgen -W 'strict preferred interleave' -- "$cur")); return ;;
+                --format) COMPREPLY=($(compgen -W 'text json numactl libvirt xl systemd' -- "$cur")); return ;;
                 -r|--root) _numaprobe_files; return ;;
-                --vcpus|--memory|--device|--hugepages|--mode|--count|--sample|--format) return ;;
+                --vcpus|--memory|--device|--hugepages|--count|--sample) return ;;
             esac
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '--vcpus --memory --device --hugepages --mode --count --sample --format -r --root --json -h --help' -- "$cur"))
@@ -58,8 +60,9 @@ _numaprobe()
             ;;
         numastat)
             case $prev in
+                --format) COMPREPLY=($(compgen -W 'text json prometheus' -- "$cur")); return ;;
                 -r|--root) _numaprobe_files; return ;;
-                --format|-p|--pid|--name|--domain) return ;;
+                -p|--pid|--name|--domain) return ;;
             esac
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '--format -p --pid --name --domain -r --root --json -h --help' -- "$cur"))
@@ -83,8 +86,9 @@ _numaprobe()
             ;;
         simulate)
             case $prev in
+                --seed) COMPREPLY=($(compgen -W 'firmware live' -- "$cur")); return ;;
                 -r|--root) _numaprobe_files; return ;;
-                -d|--domain|--seed) return ;;
+                -d|--domain) return ;;
             esac
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '-d --domain --seed -r --root --json -h --help' -- "$cur"))

@@ -78,7 +78,7 @@ def copy_tree(repo, dst) -> None:
             shutil.copy2(src, target)
 
 
-def build_sdist(repo, tmp) -> "Path":
+def build_sdist(repo, tmp):
     """Build the sdist from a copy of the tree: with Debian's python3-build when installed (what a packager
     runs), else with setuptools' PEP 517 backend directly. Returns the .tar.gz."""
     import subprocess

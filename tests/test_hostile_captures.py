@@ -10,7 +10,6 @@ MAX_ARCHIVE_BYTES (256 MiB), so a bomb costs at most BOMB_RSS_MB; everything els
 from __future__ import annotations
 
 import bz2
-import io
 import lzma
 import os
 import stat

@@ -84,7 +84,6 @@ def test_name_line_and_version(pages):
 
 def test_examples_parse_with_the_live_cli(pages):
     """Every example numaprobe(8) shows is accepted by the CLI's parser (options exist, values convert)."""
-    import click
     import typer.main
 
     sys.path.insert(0, str(REPO / "packaging"))

@@ -12,7 +12,8 @@ import pytest
 
 from oracles import FIXTURES, HWLOC_CORPUS, fixture_tarballs, need_shared, qemu_tarballs
 
-from numaprobe.analysis.physinfo import read_physinfo, to_json, to_text
+from numaprobe.analysis.physinfo import read_physinfo
+from numaprobe.render.physinfo import to_json
 from numaprobe.source.root import open_root
 
 

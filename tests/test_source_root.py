@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from numaprobe.errors import InputError, UnsafeArchiveError
+from numaprobe.errors import UnsafeArchiveError
 from numaprobe.source.root import DirectoryRoot, TarRoot, open_root
 from oracles import QEMU_CORPUS, need_shared, unpack
 

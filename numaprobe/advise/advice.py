@@ -1,7 +1,6 @@
-"""From user input to a placement answer: sizes, the device's node, the expected memory split, JSON and text.
-
-The CLI (cli/advise.py) only parses options and calls these; the decision itself is advise/search.py.
-"""
+"""From user input to a placement answer: sizes, the device's node, the inputs read from a root, the expected
+memory split. The CLI (cli/advise.py) only parses options and calls these; the decision itself is
+advise/search.py, the rendering render/advise.py."""
 
 from __future__ import annotations
 
@@ -9,12 +8,9 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from numaprobe import SCHEMA_VERSION
-from numaprobe.advise import emit
-from numaprobe.advise.search import (MODES, Placement, PlacementInput, PlacementRequest, commit, decide, human_size)
+from numaprobe.advise.search import MODES, Placement, PlacementInput, PlacementRequest, commit, decide
 from numaprobe.errors import InputError
 from numaprobe.model.topology import Topology
-from numaprobe.readers.cpumask import format_cpulist
 
 _UNITS = {"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(I?B)?\s*$", re.IGNORECASE)
@@ -103,6 +99,7 @@ class Advice:
     input: PlacementInput
     placements: Tuple[Placement, ...]
     inputs: Tuple[PlacementInput, ...]  # what each domain saw
+    splits: Tuple[Dict[int, int], ...]  # each placement's memory as the simulated allocator lays it out
 
     @property
     def feasible(self) -> bool:
@@ -118,117 +115,8 @@ def advise(inp: PlacementInput, req: PlacementRequest, count: int = 1) -> Advice
         placements.append(p)
         seen.append(cur)
         cur = commit(cur, p)
-    return Advice(inp, tuple(placements), tuple(seen))
-
-
-def _request_json(req: PlacementRequest, count: int) -> dict:
-    return {"vcpus": req.vcpus, "memory_bytes": req.memory_bytes, "hugepage_bytes": req.hugepage_bytes,
-            "mode": req.mode, "device": req.device, "device_node": req.device_node, "count": count}
-
-
-def _domain_json(inp: PlacementInput, p: Placement) -> dict:
-    c = p.chosen
-    placement = None
-    if c is not None:
-        placement = {"nodes": list(c.nodes), "cpu_nodes": list(c.cpu_nodes), "cpus": list(p.cpus), "cpuset": format_cpulist(p.cpus),
-                     "pinning": list(p.pinning),
-                     "bytes_by_node": {str(n): b for n, b in sorted(expected_split(inp, p).items())},
-                     "distance_weighted": round(c.distance_weighted, 6), "score": _score_json(c)}
-    return {"feasible": p.feasible, "placement": placement,
-            "candidates": [{"nodes": list(r.nodes), "score": _score_json(r), "reason": r.reason,
-                            "distance_weighted": round(r.distance_weighted, 6)} for r in p.candidates],
-            "config": emit.all_configs(p, inp) if p.feasible else None,
-            "notes": [{"code": n.code, "message": n.message} for n in p.notes], "missing": list(p.missing),
-            "search": {"exact": p.exact, "evaluated": p.evaluated, "cost_source": inp.cost_source}}
-
-
-def _score_json(c) -> dict:
-    return {"nodes": len(c.nodes), "distance_weighted": round(c.distance_weighted, 6),
-            "device_distance": round(c.device_distance, 6), "overcommit_vcpus": c.overcommit, "load_level": c.load_level,
-            "hole_damage": round(c.hole_damage, 9)}
-
-
-def to_json(advice: Advice) -> dict:
-    req = advice.placements[0].request
-    domains = [_domain_json(i, p) for i, p in zip(advice.inputs, advice.placements)]
-    doc = {"schema_version": SCHEMA_VERSION, "request": _request_json(req, len(domains)),
-           "feasible": advice.feasible}
-    first = dict(domains[0])
-    first.pop("feasible")
-    doc.update(first)
-    doc["domains"] = domains
-    return doc
-
-
-def config_text(advice: Advice, fmt: str) -> str:
-    out = []
-    for k, (inp, p) in enumerate(zip(advice.inputs, advice.placements)):
-        if not p.feasible:
-            continue
-        if len(advice.placements) > 1:
-            out.append(("<!-- domain %d -->" if fmt == "libvirt" else "# domain %d") % (k + 1))
-        if fmt == "numactl":
-            out.append(emit.numactl_command(p))
-        elif fmt == "libvirt":
-            out.append(emit.libvirt_fragment(p))
-        elif fmt == "xl":
-            out.append(emit.xl_fragment(p, inp))
-        else:
-            out.append(emit.systemd_properties(p))
-    return "\n".join(out) + "\n"
-
-
-def explain_infeasible(advice: Advice) -> str:
-    lines = []
-    for k, p in enumerate(advice.placements):
-        if p.feasible:
-            continue
-        lines.append("domain %d cannot be placed: %s" % (k + 1, "; ".join(p.missing)))
-        lines += ["  " + n.message for n in p.notes if n.code == "partial-option"]
-    return "\n".join(lines)
-
-
-def to_text(advice: Advice) -> str:
-    inp = advice.input
-    req = advice.placements[0].request
-    out = ["request: %d vCPUs, %s%s, mode %s%s" % (
-        req.vcpus, human_size(req.memory_bytes), " in %s huge pages" % human_size(req.hugepage_bytes)
-        if req.hugepage_bytes else "", req.mode,
-        ", device %s (node %s)" % (req.device, req.device_node) if req.device else ""),
-        "host: %d nodes, %d CPUs, %s free, distances from %s" % (
-            len(inp.node_ids), sum(len(c) for c in inp.cpus), human_size(sum(inp.free_bytes)), inp.cost_source)]
-    for k, (i, p) in enumerate(zip(advice.inputs, advice.placements)):
-        if len(advice.placements) > 1:
-            out.append("")
-            out.append("domain %d:" % (k + 1))
-        out += _placement_text(i, p)
-    return "\n".join(out) + "\n"
-
-
-def _placement_text(inp: PlacementInput, p: Placement) -> List[str]:
-    c = p.chosen
-    out = []
-    if not p.feasible:
-        out.append("infeasible: " + "; ".join(p.missing))
-        out += ["note: " + n.message for n in p.notes]
-        return out
-    out.append("placement: nodes %s, CPUs %s (of nodes %s)" % (",".join(map(str, c.nodes)), format_cpulist(p.cpus),
-                                                             ",".join(map(str, c.cpu_nodes))))
-    split = expected_split(inp, p)
-    out.append("  memory: " + ", ".join("node %d %s" % (n, human_size(b)) for n, b in sorted(split.items()) if b))
-    out.append("  distance-weighted access: %.3f (1.000 = all local)" % c.distance_weighted)
-    out.append("  pinning: " + " ".join("%d>%d" % (v, cpu) for v, cpu in enumerate(p.pinning)))
-    if p.candidates:
-        out.append("runners-up:")
-        out += ["  nodes %-12s %.3f  %s" % (",".join(map(str, r.nodes)), r.distance_weighted, r.reason)
-                for r in p.candidates]
-    out += ["note: " + n.message for n in p.notes]
-    cfg = emit.all_configs(p, inp)
-    out.append("numactl: " + cfg["numactl"])
-    for name in ("libvirt", "xl", "systemd"):
-        out.append("%s:" % name)
-        out += ["  " + line for line in cfg[name].splitlines()]
-    return out
+    splits = tuple(expected_split(i, p) if p.chosen is not None else {} for i, p in zip(seen, placements))
+    return Advice(inp, tuple(placements), tuple(seen), splits)
 
 
 def sample_load(seconds: float) -> Dict[int, float]:
@@ -299,9 +187,3 @@ def input_from_root(root, topology: Topology, sample_seconds: Optional[float] = 
         load_by_node = {n.id: sum(per_cpu.get(c, 0.0) for c in n.cpus) for n in topology.nodes}
     return placement_input(topology, committed_cpus=[c for c in committed if c in set(online)],
                            load_by_node=load_by_node, latency=hmat_latency(root, topology))
-
-
-def dumps(doc: dict) -> str:
-    import json
-
-    return json.dumps(doc, indent=2) + "\n"

@@ -48,6 +48,8 @@ def advise_command(
     from dataclasses import replace
 
     from numaprobe.advise import advice
+    from numaprobe.render import advise as render
+    from numaprobe.render.jsonout import dumps
     from numaprobe.advise.search import PlacementRequest
     from numaprobe.errors import InputError
     from numaprobe.model.build import build_topology
@@ -69,14 +71,14 @@ def advise_command(
     inp = advice.input_from_root(src, topo, sample)
     result = advice.advise(inp, req, count)
     if fmt == "json":
-        emit(advice.dumps(advice.to_json(result)))
+        emit(dumps(render.to_json(result)))
     elif fmt == "text":
-        emit(advice.to_text(result))
+        emit(render.to_text(result))
     else:
-        emit(advice.config_text(result, fmt))
+        emit(render.config_text(result, fmt))
     if not result.feasible:
         if fmt != "text":
-            typer.echo(advice.explain_infeasible(result), err=True)
+            typer.echo(render.explain_infeasible(result), err=True)
         raise typer.Exit(1)
 
 

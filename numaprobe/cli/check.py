@@ -11,16 +11,16 @@ from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_opti
 
 def check_command(root: Optional[str] = root_option(), as_json: bool = json_option()) -> None:
     """Report each disagreement between firmware tables and the kernel. Exit 0: no errors, 1: errors, 2: misuse."""
-    import json
 
     from numaprobe import SCHEMA_VERSION
     from numaprobe.analysis.crosscheck import check_root, summarize
+    from numaprobe.render.jsonout import dumps
 
     findings = check_root(open_root_or_fail(root))
     summary = summarize(findings)
     if as_json:
         doc = {"schema_version": SCHEMA_VERSION, "findings": [f.to_json() for f in findings], "summary": summary}
-        emit(json.dumps(doc, indent=2) + "\n")
+        emit(dumps(doc))
     else:
         emit(render_text(findings, summary))
     raise typer.Exit(1 if summary["errors"] else 0)

@@ -33,6 +33,7 @@ def numastat_command(
 ) -> None:
     """Per-node memory and allocator state, like numastat and xen_numastat's heap view."""
     from numaprobe.analysis.heap import heap_report, process_placements
+    from numaprobe.render.jsonout import dumps
     from numaprobe.errors import InputError
     from numaprobe.render import numastat as render
 
@@ -66,7 +67,7 @@ def numastat_command(
         for pid in missing:
             typer.echo("numaprobe: warning: process %d vanished or is unreadable" % pid, err=True)
     if fmt is Format.json:
-        emit(render.dumps(render.to_json(report, procs)))
+        emit(dumps(render.to_json(report, procs)))
     elif fmt is Format.prometheus:
         emit(render.to_prometheus(report, procs))
     else:

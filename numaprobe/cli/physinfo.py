@@ -12,12 +12,12 @@ from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_opti
 
 def physinfo_command(root: Optional[str] = root_option(), as_json: bool = json_option()) -> None:
     """CPUs, sockets per node, memory per node and distances, laid out like `xl info -n`."""
-    import json
-
-    from numaprobe.analysis.physinfo import read_physinfo, to_json, to_text
+    from numaprobe.analysis.physinfo import read_physinfo
+    from numaprobe.render.jsonout import dumps
+    from numaprobe.render.physinfo import to_json, to_text
 
     info = read_physinfo(open_root_or_fail(root))
-    emit(json.dumps(to_json(info), indent=2) + "\n" if as_json else to_text(info))
+    emit(dumps(to_json(info)) if as_json else to_text(info))
 
 
 def register(app: typer.Typer) -> None:

@@ -9,12 +9,12 @@ def probe_command(root: Optional[str] = None, as_json: bool = False) -> None:
     """Nodes, CPUs, memory, distances, packages and devices of this host or a capture."""
     import sys
 
-    from numaprobe.model.build import build_topology
-    from numaprobe.render import probe as render
-    from numaprobe.source.root import open_root
-
     from numaprobe.acpi import load_numa_tables
     from numaprobe.analysis.chunks import memory_chunks
+    from numaprobe.model.build import build_topology
+    from numaprobe.render import probe as render
+    from numaprobe.render.jsonout import dumps
+    from numaprobe.source.root import open_root
 
     src = open_root(root)
     topo = build_topology(src)
@@ -22,7 +22,7 @@ def probe_command(root: Optional[str] = None, as_json: bool = False) -> None:
     tables = load_numa_tables(src)
     chunks = memory_chunks(src, srat_entries=tables.srat.entries if tables.srat is not None else ())
     if as_json:
-        text = render.dumps(render.topology_to_json(topo, acpi=tables.to_json(), chunks=chunks))
+        text = dumps(render.topology_to_json(topo, acpi=tables.to_json(), chunks=chunks))
     else:
         text = render.topology_to_text(topo, chunks=chunks)
     sys.stdout.write(text)

@@ -29,6 +29,7 @@ def simulate_command(
 ) -> None:
     """Where each domain's memory would land, its locality, and the heap left per node, zone and order."""
     from numaprobe.errors import InputError
+    from numaprobe.render.jsonout import dumps
     from numaprobe.model.build import build_topology
     from numaprobe.render import simulate as render
     from numaprobe.sim.buddy import AllocationError
@@ -47,7 +48,7 @@ def simulate_command(
         except AllocationError as e:
             raise InputError("domain %s: %s" % (req.name, e)) from None
     if as_json:
-        emit(render.dumps(render.to_json(alloc, seed, placements, notes)))
+        emit(dumps(render.to_json(alloc, seed, placements, notes)))
     else:
         emit(render.to_text(alloc, seed, placements, notes))
 

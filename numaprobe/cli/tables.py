@@ -18,10 +18,10 @@ def tables_command(
     as_json: bool = json_option(),
 ) -> None:
     """Decode the ACPI NUMA tables (SRAT, SLIT, HMAT): every entry, with notes on what firmware got wrong."""
-    import json
 
     from numaprobe import SCHEMA_VERSION
     from numaprobe.acpi import AcpiTableError, load_numa_tables
+    from numaprobe.render.jsonout import dumps
     from numaprobe.acpi.files import read_table_file
     from numaprobe.errors import InputError
     from numaprobe.render.acpi import tables_text
@@ -43,7 +43,7 @@ def tables_command(
     if as_json:
         doc = {"schema_version": SCHEMA_VERSION, "tables": [t.to_json() for t in tables],
                "notes": [{"code": n.code, "message": n.message} for n in notes]}
-        emit(json.dumps(doc, indent=2) + "\n")
+        emit(dumps(doc))
     else:
         emit(tables_text(tables, notes))
 

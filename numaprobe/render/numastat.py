@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Optional, Sequence
 
 from numaprobe import SCHEMA_VERSION
@@ -55,9 +54,6 @@ def to_json(report: HeapReport, procs: Optional[Sequence[ProcessPlacement]] = No
         doc["processes"] = processes_json(procs)
     return doc
 
-
-def dumps(doc: Dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2) + "\n"
 
 
 # -- text ---------------------------------------------------------------------------------------------------

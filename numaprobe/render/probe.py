@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Optional
 
 from numaprobe import SCHEMA_VERSION
@@ -67,9 +66,6 @@ def topology_to_json(topo: Topology, acpi: Optional[Dict[str, Any]] = None, chun
         "notes": _notes(topo.notes),
     }
 
-
-def dumps(doc: Dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 
 
 def _mib(b: Optional[int]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Sequence
 
 from numaprobe import SCHEMA_VERSION
@@ -51,9 +50,6 @@ def to_json(alloc: BuddyAllocator, seed: str, placements: Sequence[Placement], n
         "notes": list(notes),
     }
 
-
-def dumps(doc: Dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2) + "\n"
 
 
 def to_text(alloc: BuddyAllocator, seed: str, placements: Sequence[Placement], notes: Sequence[str]) -> str:

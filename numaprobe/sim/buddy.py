@@ -27,7 +27,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from numaprobe.model.zones import DMA32_LIMIT, DMA_LIMIT, ZONE_NAMES  # noqa: F401 (re-exported)
+from numaprobe.model.zones import DMA32_LIMIT, ZONE_NAMES
 
 
 FALLBACK_DISTANCE = "distance"  # Linux zonelists

@@ -19,7 +19,7 @@ import tarfile
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from numaprobe import SCHEMA_VERSION, __version__
 from numaprobe.errors import InputError

@@ -69,7 +69,7 @@ def topology_to_json(topo: Topology, acpi: Optional[Dict[str, Any]] = None, chun
 
 
 def _mib(b: Optional[int]) -> str:
-    return "?" if b is None else "%d MB" % (b // (1024 * 1024))
+    return "<not available>" if b is None else "%d MB" % (b >> 20)
 
 
 def _size(b: int) -> str:
@@ -84,18 +84,19 @@ def topology_to_text(topo: Topology, chunks=None) -> str:
     out: List[str] = []
     ids = [n.id for n in topo.nodes]
     out.append("available: %d nodes (%s)" % (len(ids), format_cpulist(ids)))
+    # Byte for byte what Debian 12's numactl 2.0.16 prints (numactl.c: hardware(), print_distances()), so that
+    # scripts and eyes trained on it keep working; tests/test_probe_numactl.py compares with the real one.
     for n in topo.nodes:
-        out.append("node %d cpus: %s" % (n.id, " ".join(str(c) for c in n.cpus)))
+        out.append("node %d cpus:%s" % (n.id, "".join(" %d" % c for c in n.cpus)))
         out.append("node %d size: %s" % (n.id, _mib(n.memory_total_bytes)))
         out.append("node %d free: %s" % (n.id, _mib(n.memory_free_bytes)))
-    if all(n.distances is not None for n in topo.nodes):
+    if topo.nodes and all(n.distances is not None for n in topo.nodes):
         out.append("node distances:")
-        width = max(3, max(len(str(i)) for i in ids) + 1)
-        out.append("node " + "".join("%*d" % (width + 1, i) for i in ids))
+        out.append("node " + "".join("% 3d " % i for i in ids))
         for n in topo.nodes:
-            out.append("%3d: " % n.id + "".join("%*d" % (width + 1, d) for d in n.distances or ()))
+            out.append("% 3d: " % n.id + "".join("% 3d " % d for d in n.distances or ()))
     else:
-        out.append("node distances: unknown")
+        out.append("No distance information available.")
     out.append("")
     online = topo.online_cpus
     out.append("summary: %d nodes, %d packages, %d cores, %d CPUs online of %d" % (

@@ -295,6 +295,7 @@ def build_topology(root: Root) -> Topology:
             notes.append(Note("mems-restricted", "memory of node(s) %s is not allowed to this process (%s)"
                               % (_fmt(not_allowed), allowed.source)))
 
+    _note_node_memory_sum(nodes, meminfo.get("MemTotal"), notes)
     if root.nul_terminated:
         notes.append(Note("nul-terminated-values", "%d file(s) ended their value with NUL bytes (e.g. %s); the "
                           "NULs were stripped" % (len(root.nul_terminated), root.nul_terminated[0])))
@@ -357,6 +358,20 @@ def _note_gpu_memory_nodes(root: Root, notes: List[Note]) -> None:
             key, _, value = line.partition(":")
             if key.strip() == "Node" and value.strip().lstrip("-").isdigit() and int(value) >= 0:
                 notes.append(Note("gpu-memory-node", "node%d is the memory of GPU %s" % (int(value), gpu)))
+
+
+def _note_node_memory_sum(nodes: Sequence[Node], mem_total: Optional[int], notes: List[Note]) -> None:
+    """The nodes' MemTotal should add up to /proc/meminfo's. When they do not (memory onlined outside any node's
+    accounting, a balloon or virtio-mem device in some VMs, a truncated capture), per-node figures undercount."""
+    totals = [n.memory_total_bytes for n in nodes]
+    if not mem_total or not totals or any(t is None for t in totals):
+        return
+    node_sum = sum(totals)  # type: ignore[arg-type]
+    # Older kernels count present pages per node but managed pages in /proc/meminfo: nodes exceeding MemTotal
+    # by a few percent is normal (2% on the hwloc corpus). Falling short is not.
+    if mem_total - node_sum > max(mem_total // 100, 64 << 20) or node_sum > mem_total + mem_total // 10:
+        notes.append(Note("node-memory-sum", "the nodes' MemTotal add up to %d MiB but /proc/meminfo says %d MiB; "
+                          "per-node memory figures do not cover all of it" % (node_sum >> 20, mem_total >> 20)))
 
 
 def _packages(cpus: Sequence[Cpu]) -> Tuple[Package, ...]:

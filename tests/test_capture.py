@@ -82,3 +82,19 @@ def test_capture_replaces_target_atomically(tmp_path, cli):
     assert cli("capture", str(out))[0] == 0
     assert tarfile.is_tarfile(out)
     assert sorted(os.listdir(tmp_path)) == ["c.tar.gz"]  # no temporary file left behind
+
+
+def test_lstopo_reads_our_capture_like_the_live_host(tmp_path, scratch_dir, cli):
+    """A capture is a valid hwloc fsroot: lstopo on it sees the same nodes, CPUs and packages as numaprobe."""
+    from oracles import lstopo_facts, unpack
+
+    out = tmp_path / "host.tar.gz"
+    assert cli("capture", str(out))[0] == 0
+    tree = unpack(out, scratch_dir / "capture-lstopo")
+    facts = lstopo_facts(tree)
+    doc = json.loads(cli("probe", "--root", str(out), "--json")[1])
+    assert set(facts.nodes) == {n["id"] for n in doc["nodes"]}
+    for n in doc["nodes"]:
+        assert facts.nodes[n["id"]][0] == tuple(n["cpus"])
+        assert facts.nodes[n["id"]][1] == n["memory_total_bytes"]
+    assert (facts.packages, facts.pus) == (doc["summary"]["packages"], doc["summary"]["cpus_online"])

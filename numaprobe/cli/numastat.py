@@ -20,7 +20,7 @@ class Format(str, Enum):
 
 
 def numastat_command(
-    fmt: Format = typer.Option(Format.text, "--format", case_sensitive=False,
+    fmt: Format = typer.Option(Format.text.value, "--format", case_sensitive=False,
                                help="text, json or prometheus (node_exporter textfile)."),
     pids: Optional[List[int]] = typer.Option(None, "--pid", "-p", metavar="PID",
                                              help="Show this process's memory per node (repeatable)."),

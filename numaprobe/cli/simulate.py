@@ -21,7 +21,7 @@ def simulate_command(
     domains: List[str] = typer.Option(..., "--domain", "-d", metavar="NAME:vcpus=N,memory=SIZE[,nodes=K][,policy=P]",
                                       help="A domain to place, in order (repeatable). nodes: a count or a list "
                                            "like 0+2; policy: local, balance (default), interleave or exact."),
-    seed: Seed = typer.Option(Seed.firmware, "--seed", case_sensitive=False,
+    seed: Seed = typer.Option(Seed.firmware.value, "--seed", case_sensitive=False,
                              help="firmware: all RAM free, as a hypervisor's heap at boot; live: the free lists "
                                   "of /proc/buddyinfo now."),
     root: Optional[str] = root_option(),

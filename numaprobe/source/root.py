@@ -267,9 +267,10 @@ class TarRoot(Root):
         from numaprobe.source import tarparse
 
         data = tarparse.decompress_bounded(raw, MAX_ARCHIVE_BYTES, self.path)
+        verify = tarparse.compression_of(raw) is None
         del raw
         count = 0
-        for m in tarparse.iter_members(data, self.path):
+        for m in tarparse.iter_members(data, self.path, verify_checksums=verify):
             count += 1
             if count > MAX_ARCHIVE_MEMBERS:
                 raise UnsafeArchiveError("%s: more than %d members" % (self.path, MAX_ARCHIVE_MEMBERS))
@@ -326,13 +327,13 @@ class TarRoot(Root):
     def _add(self, name: str, member: _Member) -> None:
         if not name:
             return
-        parent = posixpath.dirname(name)
+        parent, _, base = name.rpartition("/")
         # implicit parent directories: many tarballs omit directory members
         chain = []
         p = parent
         while p and p not in self._members:
             chain.append(p)
-            p = posixpath.dirname(p)
+            p = p.rpartition("/")[0]
         self._name_bytes += len(name) + sum(len(d) for d in chain)
         if self._name_bytes > MAX_NAMES_TOTAL_BYTES:
             raise UnsafeArchiveError("%s: member names take more than %d bytes" % (self.path, MAX_NAMES_TOTAL_BYTES))
@@ -346,7 +347,7 @@ class TarRoot(Root):
         self._members[name] = member
         if member.kind == _DIR:
             self._children.setdefault(name, set())
-        self._children.setdefault(parent, set()).add(posixpath.basename(name))
+        self._children.setdefault(parent, set()).add(base)
 
     # -- lookups ------------------------------------------------------------------------------------------
     def _full(self, rel: str) -> str:

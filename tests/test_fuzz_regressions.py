@@ -42,3 +42,14 @@ def test_table_signature_with_latin1_superscript_digit_is_refused(first):
     data = bytes([first]) + b"MAT" + (0xB6).to_bytes(4, "little") + b"\x00\x36INTEL TEMPLAT" + bytes(160)
     with pytest.raises(AcpiTableError, match="not an ACPI table"):
         decode_table(data)
+
+
+def test_acpidump_text_of_blanks_is_linear():
+    # found by bench/fuzz/scale.py: the title regex backtracked quadratically on a line of blanks (256 KB: 77 s)
+    from numaprobe.acpi import read_acpidump_text
+
+    started = time.monotonic()
+    for blank in (" " * 262144, "\t " * 131072, "SRAT" + " " * 262144):
+        with pytest.raises(AcpiTableError):
+            read_acpidump_text(blank)
+    assert time.monotonic() - started < 5

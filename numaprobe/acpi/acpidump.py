@@ -16,7 +16,9 @@ from typing import Dict, List, Optional
 from numaprobe.acpi.errors import AcpiTableError
 
 # "SRAT @ 0x...", also "SSDT @ 0x..." repeated, and acpidump -b style "DSDT @ 0x0" lines.
-_TITLE = re.compile(r"^\s*([A-Za-z0-9_!$ ]{4})\s+@\s+0x[0-9A-Fa-f]+\s*$")
+# (?=\S): the signature may hold spaces, so without it a long run of blanks backtracked quadratically (a 256 KB line
+# of spaces took 77 s; found by the scale check in docs/fuzzing.md).
+_TITLE = re.compile(r"^\s*(?=\S)([A-Za-z0-9_!$ ]{4})\s+@\s+0x[0-9A-Fa-f]+\s*$")
 # Bytes are separated by one space (a tab in one fwts test file); the ASCII column starts after two or more, so it never reads as bytes.
 _ROW = re.compile(r"^\s*([0-9A-Fa-f]{4,16}):((?:[ \t][0-9A-Fa-f]{2}){1,16})(?:\s{2,}.*|\s*)$")
 MAX_TABLE_BYTES = 16 * 1024 * 1024

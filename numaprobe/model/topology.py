@@ -86,9 +86,11 @@ class Topology:
     memory_total_bytes: Optional[int] = None  # /proc/meminfo MemTotal
     memory_free_bytes: Optional[int] = None  # /proc/meminfo MemFree
     _node_index: Dict[int, int] = field(default_factory=dict, compare=False, repr=False)
+    _cpu_index: Dict[int, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_node_index", {n.id: i for i, n in enumerate(self.nodes)})
+        object.__setattr__(self, "_cpu_index", {c.id: i for i, c in enumerate(self.cpus)})
 
     @property
     def node_ids(self) -> Tuple[int, ...]:
@@ -109,7 +111,4 @@ class Topology:
         return tuple(c for c in self.cpus if c.online)
 
     def cpu(self, cpu_id: int) -> Cpu:
-        for c in self.cpus:
-            if c.id == cpu_id:
-                return c
-        raise KeyError(cpu_id)
+        return self.cpus[self._cpu_index[cpu_id]]

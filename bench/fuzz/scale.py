@@ -35,9 +35,12 @@ def main(seeds: str) -> None:
             times = []
             for size in (1 << 19, 1 << 21):
                 data = (unit * (size // len(unit) + 1))[:size]
-                started = time.monotonic()
-                TARGETS[name](data)
-                times.append(time.monotonic() - started)
+                best = float("inf")
+                for _ in range(3):  # the best of three: the machine is shared, and load is not the parser's
+                    started = time.monotonic()
+                    TARGETS[name](data)
+                    best = min(best, time.monotonic() - started)
+                times.append(best)
             if (times[1] > 0.5 and times[1] > 6 * max(times[0], 1e-3)) or times[1] > 2:
                 found += 1
                 print("%-14s %-10s %.2f s for 512 KiB, %.2f s for 2 MiB" % (name, unit_name, times[0], times[1]),

@@ -59,7 +59,8 @@ def test_systemd_check_catches_a_bad_property(tmp_path):
 
 def test_numactl_lines():
     _, p = _placement(synthetic.snc2, PlacementRequest(20, 100 * G))
-    assert emit.numactl_command(p) == "numactl --physcpubind=0-31 --membind=0 -- COMMAND"
+    # 16 vCPUs on node 0 next to the memory, the other 4 on one thread per core of node 1 (16, 18, 20, 22)
+    assert emit.numactl_command(p) == "numactl --physcpubind=0-16,18,20,22 --membind=0 -- COMMAND"
     _, p = _placement(synthetic.asymmetric, PlacementRequest(8, 300 * G, mode="preferred"))
     assert emit.numactl_command(p) == "numactl --physcpubind=0-23 --preferred-many=0,2 -- COMMAND"
     _, p = _placement(synthetic.nps4, PlacementRequest(32, 200 * G, mode="interleave"))
@@ -67,13 +68,15 @@ def test_numactl_lines():
 
 
 def test_xl_vnuma_when_memory_spans_cpu_nodes():
-    # 20 vCPUs, 200 GiB on SNC2: two 16-thread nodes of socket 0 (same-socket distance 11), 10 vCPUs each;
-    # both cost 10.5 on average, so memory fills the node with more free first: 128 + 72 GiB.
+    # 20 vCPUs, 200 GiB on SNC2: two 16-thread nodes of socket 0 (same-socket distance 11), vCPUs filled
+    # nearest first: 16 on node 0, 4 on node 1. Node 0 costs 0.8*10 + 0.2*11 = 10.2, node 1 10.8, so memory
+    # fills node 0 first: 128 + 72 GiB, D = (128*10.2 + 72*10.8) / 2000 = 1.0416 (50/50 vCPUs: 1.05).
     inp, p = _placement(synthetic.snc2, PlacementRequest(20, 200 * G))
+    assert p.chosen.distance_weighted == pytest.approx(1.0416)
     text = emit.xl_fragment(p, inp)
-    assert 'cpus = "0-31"' in text and 'cpus_soft = "node:0,1"' in text
-    assert '[ "pnode=0", "size=131072", "vcpus=0-9", "vdistances=10,11" ],' in text
-    assert '[ "pnode=1", "size=73728", "vcpus=10-19", "vdistances=11,10" ]' in text
+    assert 'cpus = "0-16,18,20,22"' in text and 'cpus_soft = "node:0,1"' in text
+    assert '[ "pnode=0", "size=131072", "vcpus=0-15", "vdistances=10,11" ],' in text
+    assert '[ "pnode=1", "size=73728", "vcpus=16-19", "vdistances=11,10" ]' in text
     # NPS4, 32 vCPUs and 200 GiB: the vCPUs need two nodes, the memory four; vCPUs stay on 0-1, nearer
     # to all of it (D 1.136 instead of 1.15), and nodes 2-3 (memory only) cannot be Xen vnodes.
     inp, p = _placement(synthetic.nps4, PlacementRequest(32, 200 * G))

@@ -69,12 +69,32 @@ def test_asymmetric_uses_the_memory_only_node_as_nearest_memory():
 
 def test_snc_keeps_a_two_node_domain_on_one_socket():
     # T2: 20 vCPUs need two 16-thread nodes; same socket costs 11, the other socket 21.
-    # vCPUs 50/50 over the pair, memory on one node: D = (0.5*10 + 0.5*11) / 10 = 1.05
+    # vCPUs filled nearest the memory: 16 on node 0 with all 100 GiB, the 4 that do not fit on node 1:
+    # D = (16/20*10 + 4/20*11) / 10 = 1.02 (50/50 over the pair would give 1.05)
     p = decide(placement_input(synthetic.snc2()), PlacementRequest(20, 100 * G))
     assert p.chosen.nodes == (0, 1)
-    assert p.chosen.distance_weighted == pytest.approx(1.05)
-    assert len([c for c in p.pinning if c < 16]) == 10 and len(p.pinning) == 20
+    assert p.chosen.distance_weighted == pytest.approx(1.02)
+    assert dict(p.chosen.bytes_by_node) == {0: 100 * G, 1: 0}
+    assert p.chosen.vcpus_by_node == ((0, 16), (1, 4))
+    assert len([c for c in p.pinning if c < 16]) == 16 and len(p.pinning) == 20
+    # the cpuset holds node 1's four pinned CPUs only (one thread per core), so floating threads keep 16 + 4
+    assert p.cpus == tuple(range(16)) + (16, 18, 20, 22)
     assert not any("socket" in n.code for n in p.notes)
+
+
+def test_spanning_domain_fills_the_node_next_to_its_memory_first():
+    # T4, 32 vCPUs on 24 + 16 threads and 256 GiB: 24 vCPUs on node 0, only the 8 that do not fit on node 1.
+    # Node 0 costs 0.75*10 + 0.25*21 = 12.75, node 1 0.75*21 + 0.25*10 = 18.25; node 0's 192 GiB first:
+    # D = (192*12.75 + 64*18.25) / 2560 = 1.4125. In proportion to the CPUs (19.2 + 12.8 vCPUs) node 0 would
+    # cost 14.4 and node 1 16.6: D = (192*14.4 + 64*16.6) / 2560 = 1.495.
+    p = decide(placement_input(synthetic.asymmetric()), PlacementRequest(32, 256 * G))
+    assert p.chosen.nodes == (0, 1) and p.chosen.vcpus_by_node == ((0, 24), (1, 8))
+    assert dict(p.chosen.bytes_by_node) == {0: 192 * G, 1: 64 * G}
+    assert p.chosen.distance_weighted == pytest.approx(1.4125)
+    # the pinning realises that layout, and the cpuset holds only node 1's pinned CPUs (one thread per core)
+    assert sorted(p.pinning[:24]) == list(range(24)) and p.pinning[24:] == tuple(range(24, 40, 2))
+    assert p.cpus == tuple(range(25)) + tuple(range(26, 40, 2))
+    assert "no-single-socket" in [n.code for n in p.notes]
 
 
 def test_warning_when_no_placement_keeps_one_socket():

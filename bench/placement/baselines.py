@@ -26,6 +26,7 @@ class Choice:
     any: bool = False
     exclusive: Dict[int, int] = field(default_factory=dict)
     bind_fallback: bool = False  # exact plan failed (stale): allocate as MPOL_BIND over the nodes would
+    pinned: Dict[int, int] = field(default_factory=dict)  # vCPUs pinned per node; empty = spread over cpu_nodes
 
 
 def any_choice(host: Host) -> Choice:
@@ -334,7 +335,7 @@ class Numaprobe(Policy):
             return None
         c = p.chosen
         return Choice(c.nodes, c.cpu_nodes, "exact", plan={n: b // UNIT for n, b in c.bytes_by_node if b},
-                      bind_fallback=True)
+                      bind_fallback=True, pinned=dict(c.vcpus_by_node))
 
 
 def all_policies() -> List[Policy]:

@@ -42,6 +42,7 @@ class Domain:
     by_node: Dict[int, int]  # realised units per node
     exclusive: Dict[int, int] = field(default_factory=dict)  # pCPUs taken exclusively (Nova dedicated, K8s)
     any_fallback: bool = False
+    pinned: bool = False  # vcpu_share is the pinned layout (numaprobe), not the CPU-proportional spread
 
 
 class Host:
@@ -184,8 +185,15 @@ def spread_vcpus(host: Host, cpu_nodes: Sequence[int], vcpus: int) -> Dict[int, 
 
 # -------------------------------------------------------------------------------------------------- metrics
 def locality(host: Host, d: Domain) -> float:
-    """benchmark-idea.md metric 2: D = sum_c w_c sum_j m_j SLIT[c][j] / (10 sum_j m_j); 1.0 = all local."""
+    """benchmark-idea.md metric 2: D = sum_c w_c sum_j m_j SLIT[c][j] / (10 sum_j m_j); 1.0 = all local.
+    w_c is the share of the vCPUs pinned on node c for a pinned domain, else node c's share of the CPUs of the
+    domain's CPU nodes (vCPUs left to float over them)."""
     tot = sum(d.by_node.values()) or 1
+    if d.pinned:
+        # w_c = the share of the vCPUs pinned on node c (the realised layout)
+        vsum = sum(d.vcpu_share.values()) or 1
+        return sum(v / vsum * sum(m * host.dist[c][j] for j, m in d.by_node.items())
+                   for c, v in d.vcpu_share.items()) / (10.0 * tot)
     cpu_nodes = d.cpu_nodes or host.cpu_node_list
     wsum = sum(host.cpus[c] for c in cpu_nodes) or 1
     return sum(host.cpus[c] / wsum * sum(m * host.dist[c][j] for j, m in d.by_node.items())

@@ -70,9 +70,12 @@ def create(host: Host, pol: Policy, did: int, vcpus: int, units: int, util: floa
                 st.rej_policy += 1
                 st.rej_policy_units += units
         return False
-    d = Domain(did, vcpus, units, util, tuple(choice.nodes), tuple(choice.cpu_nodes),
-               spread_vcpus(host, choice.cpu_nodes or host.cpu_node_list, vcpus), runs, {},
-               dict(choice.exclusive), choice.any)
+    # numaprobe pins its vCPUs (libvirt <vcpupin>, a cpuset in their proportions): its layout is the pinning;
+    # every other policy's vCPUs spread over its CPU nodes in proportion to their CPUs, as before
+    share = ({i: float(v) for i, v in choice.pinned.items()} if choice.pinned
+             else spread_vcpus(host, choice.cpu_nodes or host.cpu_node_list, vcpus))
+    d = Domain(did, vcpus, units, util, tuple(choice.nodes), tuple(choice.cpu_nodes), share, runs, {},
+               dict(choice.exclusive), choice.any, pinned=bool(choice.pinned))
     host.add(d)
     if st is not None:
         st.placed += 1

@@ -22,7 +22,7 @@ def _domain_json(inp: PlacementInput, p: Placement, split: Dict[int, int]) -> di
     placement = None
     if c is not None:
         placement = {"nodes": list(c.nodes), "cpu_nodes": list(c.cpu_nodes), "cpus": list(p.cpus), "cpuset": format_cpulist(p.cpus),
-                     "pinning": list(p.pinning),
+                     "pinning": list(p.pinning), "vcpus_by_node": {str(n): v for n, v in c.vcpus_by_node},
                      "bytes_by_node": {str(n): b for n, b in sorted(split.items())},
                      "distance_weighted": round(c.distance_weighted, 6), "score": _score_json(c)}
     return {"feasible": p.feasible, "placement": placement,

@@ -55,3 +55,22 @@ def test_numad_sizing():
     host = harness.Host(topo, reserve=False)
     assert len(baselines.Numad(node0_sizing=True).decide(host, 4, 100 * harness.GIB_UNITS).nodes) == 3
     assert len(baselines.Numad().decide(host, 4, 100 * harness.GIB_UNITS).nodes) == 1
+
+
+def test_locality_uses_numaprobes_pinned_layout_and_the_cpu_spread_for_others():
+    # T4, 32 vCPUs, 192 GiB on node 0 and 64 on node 1. Pinned 24 + 8 (numaprobe's layout): node 0 costs
+    # 0.75*10 + 0.25*21 = 12.75, node 1 18.25, D = (192*12.75 + 64*18.25) / 2560 = 1.4125. Floating over both
+    # CPU nodes in proportion to their 24 + 16 threads (every baseline, as before): 14.4 and 16.6, D = 1.495.
+    topo = synthetic.asymmetric()
+    host = harness.Host(topo)
+    by_node = {0: 192 * harness.GIB_UNITS, 1: 64 * harness.GIB_UNITS}
+
+    def domain(share, pinned):
+        return harness.Domain(1, 32, sum(by_node.values()), 0.5, (0, 1), (0, 1), share, [], by_node,
+                              pinned=pinned)
+
+    assert harness.locality(host, domain({0: 24.0, 1: 8.0}, True)) == pytest.approx(1.4125)
+    spread = harness.spread_vcpus(host, (0, 1), 32)
+    assert harness.locality(host, domain(spread, False)) == pytest.approx(1.495)
+    # the pinned formula agrees with the old one when the layout is the CPU spread
+    assert harness.locality(host, domain(spread, True)) == pytest.approx(1.495)

@@ -41,7 +41,7 @@ FILE_BAD = [
     lambda p: _write(p / "dump.txt", b"SRAT @ 0x0\n  0000: 53 52 41 54\n  0040: 00 00\n"),  # rows not contiguous
     lambda p: _mkdir(p / "a-directory"),
     lambda p: _sparse(p / "sparse-6GiB.dat", 6 << 30),  # a hole, read no further than the size check
-    # (no FIFO: `tables FIFO` waits for a writer, as `cat` does; `tables /dev/stdin` from a pipe is a real use)
+    lambda p: _fifo(p / "fifo"),  # opened non-blocking and refused: it once hung this test
 ]
 OUT_BAD = [
     lambda p: str(p / "no" / "such" / "dir" / "c.tar.gz"),

@@ -436,3 +436,14 @@ def test_a_capture_split_into_several_streams_is_read(compress, place):
     path = place / "multi.tar.x"
     path.write_bytes(b"".join(compress(body[i:i + 1024]) for i in range(0, len(body), 1024)) + bytes(512))
     assert TarRoot(str(path)).read_text("proc/meminfo").startswith("MemTotal")
+
+
+def test_a_sparse_multi_gigabyte_archive_file_is_refused_before_reading(place):
+    path = place / "sparse.tar.gz"
+    with open(path, "wb") as f:
+        f.write(b"\x1f\x8b")
+        f.truncate(6 << 30)
+    run = run_contained(place, ["probe", "--root", str(path)])
+    assert_refused(run)
+    assert "archive larger than" in run.err and run.maxrss_mb < 60
+    path.unlink()

@@ -194,6 +194,8 @@ def read_regular_file(path: str, limit: int = MAX_FILE_BYTES, nofollow: bool = F
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise OSError(errno.EINVAL, "not a regular file", shown or path)
+        if st.st_size > limit:  # a real file states its size (sysfs/procfs say 0 or 4096): a 6 GiB sparse --root
+            raise OSError(errno.EFBIG, "file larger than %d bytes" % limit, shown or path)  # was read to 256 MiB
         chunks = []
         total = 0
         while True:

@@ -15,6 +15,7 @@ neighbours (plus every subset when there are few), and `gap` in bench/placement 
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 from dataclasses import dataclass, replace
@@ -246,12 +247,17 @@ def evaluate(inp: PlacementInput, req: PlacementRequest, pool: Sequence[int], id
     vcpus = max(1, req.vcpus)
     best = None
     choices = cpu_node_choices(inp, idx, vcpus)
+    seen = set()
     for choice in choices:
         # Filling nearest first from node s over all the set's CPU nodes stops at the nodes grown from s, so
         # the fill layouts are taken once, over the largest choice (the set's CPU nodes), not per choice.
         for layout in vcpu_layouts(inp, choice, vcpus, fill=choice is choices[-1]):
-            cset = tuple(i for i, v in zip(choice, layout) if v)
-            weights = {i: v / vcpus for i, v in zip(choice, layout) if v}
+            counts = tuple((i, v) for i, v in zip(choice, layout) if v)
+            if counts in seen:
+                continue
+            seen.add(counts)
+            cset = tuple(i for i, _ in counts)
+            weights = {i: v / vcpus for i, v in counts}
             rows = [(w, dist[c]) for c, w in weights.items()]
             cost = {j: sum(w * row[j] for w, row in rows) for j in idx}
             split = split_memory(pool, idx, req.memory_bytes, req.mode, cost, granule)
@@ -265,8 +271,7 @@ def evaluate(inp: PlacementInput, req: PlacementRequest, pool: Sequence[int], id
             level = max(1, math.ceil(round((busy + req.vcpus) / ncpu, 9)))
             key = (round(d_w, 9), level, len(cset), cset, tuple(-weights[i] for i in cset))
             if best is None or key < best[0]:
-                best = (key, cset, weights, split, d_w, ncpu, busy, level,
-                        tuple((i, v) for i, v in zip(choice, layout) if v))
+                best = (key, cset, weights, split, d_w, ncpu, busy, level, counts)
     _, cset, weights, split, d_w, ncpu, busy, level, counts = best
     dev = 0.0
     if req.device_node is not None and req.device_node in inp.node_ids:
@@ -318,10 +323,10 @@ def _seeded_sets(inp: PlacementInput, pool: Sequence[int], useful: Sequence[int]
     out = set()
     for s in useful:
         row = inp.distance[s]
-        others = [j for j in useful if j != s]
-        for tie in (lambda j: -pool[j], lambda j: -len(inp.cpus[j])):
-            order = sorted(others, key=lambda j, tie=tie: (row[j], tie(j), j))
-            out.add(tuple(sorted([s] + order[:k - 1])))
+        # key tuples rather than a key function: this runs for every seed of a 64-node machine
+        for tie in (pool, [len(c) for c in inp.cpus]):
+            nearest = heapq.nsmallest(k - 1, [(row[j], -tie[j], j) for j in useful if j != s])
+            out.add(tuple(sorted([s] + [j for _, _, j in nearest])))
     return sorted(out)
 
 

@@ -258,8 +258,12 @@ def evaluate(inp: PlacementInput, req: PlacementRequest, pool: Sequence[int], id
             seen.add(counts)
             cset = tuple(i for i, _ in counts)
             weights = {i: v / vcpus for i, v in counts}
-            rows = [(w, dist[c]) for c, w in weights.items()]
-            cost = {j: sum(w * row[j] for w, row in rows) for j in idx}
+            if len(counts) == 1:
+                row = dist[cset[0]]
+                cost = {j: row[j] for j in idx}
+            else:
+                rows = [(w, dist[c]) for c, w in weights.items()]
+                cost = {j: sum(w * row[j] for w, row in rows) for j in idx}
             split = split_memory(pool, idx, req.memory_bytes, req.mode, cost, granule)
             if split is None:
                 return None

@@ -108,6 +108,34 @@ class Root:
     def describe(self) -> Dict[str, str]:
         return {"kind": self.kind, "path": self.path}
 
+    # -- link resolution inside a captured tree, shared by DirectoryRoot and TarRoot ---------------------------
+    def _lookup_link(self, path: str) -> Optional[str]:
+        """The target of the link at path (in the root's own naming), None when it is not a link."""
+        raise OSError(errno.ENOSYS, "not implemented", path)
+
+    def _resolve_dir(self, full: str) -> str:
+        """A directory path with its links followed, memoised: after its parent, each directory costs one lookup.
+
+        Readers ask for thousands of files in a few hundred directories (a 256-CPU capture: ~2,000 files).
+        """
+        cache = self._dir_cache
+        if full in cache:
+            return cache[full]
+        pending = []
+        p = full
+        while p and p not in cache:
+            pending.append(p)
+            p = p.rpartition("/")[0]
+        resolved = cache[p] if p else ""
+        for path in reversed(pending):
+            base = path.rpartition("/")[2]
+            cand = resolved + "/" + base if resolved else base
+            if self._lookup_link(cand) is not None:
+                cand = _resolve(cand, self._lookup_link, 0, False)
+            cache[path] = resolved = cand
+        return resolved
+
+
 
 class DirectoryRoot(Root):
     """A directory on disk: "/" for the live host, or a captured tree.
@@ -121,6 +149,7 @@ class DirectoryRoot(Root):
         self.kind = kind
         self.path = self.base
         self._live = kind == "live"
+        self._dir_cache: Dict[str, str] = {}
 
     def _host(self, rel: str) -> str:
         rel = _norm(rel)
@@ -132,7 +161,12 @@ class DirectoryRoot(Root):
         rel = _norm(rel)
         if self._live:
             return _norm(os.path.realpath("/" + rel))
-        return _resolve(rel, self._lookup_link, 0, False)
+        parent, _, base = rel.rpartition("/")
+        rparent = self._resolve_dir(parent)
+        full = rparent + "/" + base if rparent else base
+        if self._lookup_link(full) is not None:
+            full = _resolve(full, self._lookup_link, 0, False)
+        return full
 
     def _lookup_link(self, rel: str) -> Optional[str]:
         p = os.path.join(self.base, rel) if rel else self.base
@@ -363,29 +397,6 @@ class TarRoot(Root):
     def _lookup_link(self, full: str) -> Optional[str]:
         m = self._members.get(full)
         return m.target if m is not None and m.kind == _LINK else None
-
-    def _resolve_dir(self, full: str) -> str:
-        """A directory path with its links followed, memoised: after its parent, each directory costs one lookup.
-
-        Readers ask for thousands of files in a few hundred directories (a 256-CPU capture: ~2,000 files).
-        """
-        cache = self._dir_cache
-        if full in cache:
-            return cache[full]
-        pending = []
-        p = full
-        while p and p not in cache:
-            pending.append(p)
-            p = p.rpartition("/")[0]
-        resolved = cache[p] if p else ""
-        for path in reversed(pending):
-            base = path.rpartition("/")[2]
-            cand = resolved + "/" + base if resolved else base
-            m = self._members.get(cand)
-            if m is not None and m.kind == _LINK:
-                cand = _resolve(cand, self._lookup_link, 0, False)
-            cache[path] = resolved = cand
-        return resolved
 
     def _resolved(self, rel: str) -> Tuple[str, Optional[_Member]]:
         parent, _, base = self._full(rel).rpartition("/")

@@ -34,7 +34,8 @@ SINGLE = {
 }
 TREE_KEEP = ("sys/devices/system/node/", "sys/devices/system/cpu/", "sys/devices/system/memory/",
              "sys/firmware/memmap/", "proc/meminfo", "proc/cpuinfo", "proc/self/status", "proc/buddyinfo",
-             "proc/version", "sys/bus/pci/devices/")
+             "proc/version", "sys/bus/pci/devices/", "sys/firmware/acpi/tables/SRAT", "sys/firmware/acpi/tables/SLIT",
+             "sys/firmware/acpi/tables/HMAT")
 
 
 def save(out: Path, target: str, data: bytes) -> None:

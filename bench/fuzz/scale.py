@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 from targets import TARGETS  # noqa: E402
 
 UNITS = {"a": b"a", "zero,": b"0,", "newline": b"\n", "space": b" ", "tab": b"\t", "range,": b"0-1,",
-         "meminfo": b"a: 1 kB\n", "nul": b"\0", "sep": b"\x00\x01",
+         "meminfo": b"a: 1 kB\n", "nul": b"\0", "sep": b"\x00\x01\x02\x03\x04",
          "buddyinfo": b"Node 0, zone Normal 1 2 3 4 5 6 7 8 9 10 11\n",
          "numa_maps": b"7f00 default anon=1 N0=1 N1=2 kernelpagesize_kB=4\n",
          "iomem": b"  00000000-0009ffff : System RAM\n", "title": b"SRAT @ 0x0\n", "row": b"  0000: 53 52 41 54\n"}

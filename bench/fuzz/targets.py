@@ -17,7 +17,7 @@ from typing import Callable, Dict, List, Optional
 from numaprobe.source.root import MAX_FILE_BYTES, Root, _norm
 
 # Separates the files of a multi-file input: "path SEP content SEP path SEP content ...".
-SEP = b"\x00\x01"
+SEP = b"\x00\x01\x02\x03\x04"  # five bytes: two (00 01) also occur inside binary ACPI tables
 
 
 class DictRoot(Root):

@@ -105,7 +105,8 @@ def table_text(t: Any) -> str:
     elif sig == "SLIT":
         lines.append("  %d localities%s" % (t.localities, "" if t.linux_valid else " (Linux ignores this SLIT)"))
         n = len(t.matrix)
-        lines += _matrix(t.matrix, range(n), range(t.localities), "  ")
+        # columns as decoded, not as claimed: a SLIT claiming 2^48 localities made a 2^48-label list (fuzzing)
+        lines += _matrix(t.matrix, range(n), range(len(t.matrix[0]) if n else 0), "  ")
     elif sig == "HMAT":
         for s in t.structures:
             lines += _hmat_structure(s)

@@ -46,6 +46,8 @@ EXIT_STATUS = [
           "informational findings alone exit 0), or \\fBadvise\\fR could not place the domain."),
     ("2", "Misuse or bad input: an unknown option, a bad value, an unreadable or unsafe capture. One line "
           "saying why is printed on standard error."),
+    ("70", "Internal error: a bug in numaprobe. One line is printed on standard error; run with "
+           "\\fBNUMAPROBE_DEBUG=1\\fR in the environment to see the traceback, and report it."),
     ("130", "Interrupted (SIGINT)."),
 ]
 

@@ -42,3 +42,27 @@ def test_fast_path_errors_are_one_line(tmp_path):
     proc = run_numaprobe("probe", "--root", str(tmp_path / "missing"), check=False)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("numaprobe: error: ")
+
+
+def test_a_bug_is_one_line_and_exit_70_not_a_traceback(tmp_path):
+    """Force an unexpected exception inside a command (a reader that raises RuntimeError) in a child process."""
+    import subprocess
+    import sys
+
+    from oracles import REPO
+
+    code = ("import sys; import numaprobe.model.build as b\n"
+            "def boom(root): raise RuntimeError('simulated bug')\n"
+            "b.build_topology = boom\n"
+            "from numaprobe.cli.entry import main; main(sys.argv[1:])\n")
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-c", code, "probe"], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 70
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "internal error: RuntimeError: simulated bug" in proc.stderr
+    proc = subprocess.run([sys.executable, "-c", code, "physinfo"], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 70 and "Traceback" not in proc.stderr
+    env["NUMAPROBE_DEBUG"] = "1"
+    proc = subprocess.run([sys.executable, "-c", code, "probe"], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1 and "Traceback" in proc.stderr

@@ -36,7 +36,27 @@ def parse_fast_probe(args: List[str]) -> Optional[Tuple[Optional[str], bool]]:
     return root, as_json
 
 
+# sysexits.h EX_SOFTWARE: numaprobe itself failed, as opposed to 2, the user's input could not be used.
+EXIT_INTERNAL_ERROR = 70
+
+
 def main(argv: Optional[List[str]] = None) -> None:
+    """The console entry point. A bug ends in one line and exit 70, not a traceback: numaprobe runs on
+    production hosts from scripts that parse its stderr. NUMAPROBE_DEBUG=1 shows the traceback."""
+    try:
+        _main(argv)
+    except Exception as e:  # SystemExit and KeyboardInterrupt are BaseException: they pass
+        import os
+
+        if os.environ.get("NUMAPROBE_DEBUG"):
+            raise
+        what = (str(e).splitlines() or [""])[0][:300]
+        sys.stderr.write("numaprobe: internal error: %s%s (a bug: please report it with the output of "
+                         "NUMAPROBE_DEBUG=1 numaprobe ...)\n" % (type(e).__name__, ": " + what if what else ""))
+        sys.exit(EXIT_INTERNAL_ERROR)
+
+
+def _main(argv: Optional[List[str]] = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     fast = parse_fast_probe(args)
     if fast is None:

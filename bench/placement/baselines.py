@@ -6,6 +6,8 @@ docstring) and returns a Choice, or None for REJECT. Memory is then realised the
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import itertools
 import math
 import random
@@ -34,14 +36,15 @@ def any_choice(host: Host) -> Choice:
     return Choice(tuple(host.idx), tuple(host.cpu_node_list), "xen", any=True)
 
 
-class Policy:
+class Policy(ABC):
     name = "?"
 
     def reset(self, host: Host, seed: int) -> None:
         pass
 
+    @abstractmethod
     def decide(self, host: Host, vcpus: int, units: int) -> Optional[Choice]:
-        raise NotImplementedError
+        """The nodes (and how memory is realised) for one domain, or None to refuse it."""
 
 
 class XenDefault(Policy):

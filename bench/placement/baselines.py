@@ -6,11 +6,10 @@ docstring) and returns a Choice, or None for REJECT. Memory is then realised the
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import itertools
 import math
 import random
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Tuple
 

@@ -39,7 +39,7 @@ class DictRoot(Root):
     def realpath(self, rel: str) -> str:
         from numaprobe.source.root import _resolve
 
-        return _resolve(_norm(rel), self.links.get, 0, False)
+        return _resolve(_norm(rel), self.links.get)
 
     def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
         p = self.realpath(rel)

@@ -76,8 +76,6 @@ TYPE_NAMES = {
 }
 DATA_TYPES = ("access latency", "read latency", "write latency", "access bandwidth", "read bandwidth",
               "write bandwidth")
-MEMORY_HIERARCHY = ("memory", "1st level memory-side cache", "2nd level memory-side cache",
-                    "3rd level memory-side cache")
 ASSOCIATIVITY = ("none", "direct mapped", "complex cache indexing")
 WRITE_POLICY = ("none", "write-back", "write-through")
 NOT_PROVIDED = 0
@@ -141,10 +139,6 @@ class HmatLocality(HmatStructureBase):
     unit: str
     converted: Tuple[Tuple[Optional[int], ...], ...]
     converted_unit: str
-
-    @property
-    def is_latency(self) -> bool:
-        return self.data_type <= 2
 
 
 @dataclass(frozen=True)

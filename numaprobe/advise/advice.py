@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from numaprobe.advise.search import MODES, Placement, PlacementInput, PlacementRequest, commit, decide
+from numaprobe.advise.search import MODES, Placement, PlacementInput, PlacementRequest, place_in_turn
 from numaprobe.errors import InputError
 from numaprobe.model.topology import Topology
 
@@ -107,16 +107,11 @@ class Advice:
 
 
 def advise(inp: PlacementInput, req: PlacementRequest, count: int = 1) -> Advice:
-    placements: List[Placement] = []
-    seen: List[PlacementInput] = []
-    cur = inp
-    for _ in range(count):
-        p = decide(cur, req)
-        placements.append(p)
-        seen.append(cur)
-        cur = commit(cur, p)
-    splits = tuple(expected_split(i, p) if p.chosen is not None else {} for i, p in zip(seen, placements))
-    return Advice(inp, tuple(placements), tuple(seen), splits)
+    turns = place_in_turn(inp, [req] * count)
+    seen = tuple(i for i, _ in turns)
+    placements = tuple(p for _, p in turns)
+    splits = tuple(expected_split(i, p) if p.chosen is not None else {} for i, p in turns)
+    return Advice(inp, placements, seen, splits)
 
 
 def sample_load(seconds: float) -> Dict[int, float]:
@@ -130,18 +125,18 @@ def sample_load(seconds: float) -> Dict[int, float]:
 def hmat_latency(root, topology: Topology) -> Optional[List[List[float]]]:
     """Node x node access (else read) latency in ns from the firmware's HMAT, in Topology.nodes order, or None.
 
-    PXMs become node ids by Linux's acpi_numa_init() rule (analysis.crosscheck.predict_pxm_to_node). Pairs the
+    PXMs become node ids by Linux's acpi_numa_init() rule (analysis.pxm.pxm_to_node). Pairs the
     table leaves out are estimated from the initiator's local latency scaled by the SLIT; a CPU node without a
     local latency means the table is not usable and the SLIT is used instead."""
     try:
         from numaprobe.acpi import load_numa_tables
-        from numaprobe.analysis.crosscheck import predict_pxm_to_node
+        from numaprobe.analysis.pxm import pxm_to_node
     except ImportError:
         return None
     tables = load_numa_tables(root)
     if tables.hmat is None or tables.srat is None:
         return None
-    node_of = predict_pxm_to_node(tables.srat)
+    node_of = pxm_to_node(tables.srat.entries)
     ids = list(topology.node_ids)
     found: Dict[Tuple[int, int], float] = {}
     for want in (0, 1):  # access latency, then read latency (HMAT data types 0 and 1)

@@ -78,11 +78,6 @@ class Candidate:
         return (len(self.nodes), round(self.distance_weighted, 9), round(self.device_distance, 9),
                 self.load_level, round(self.hole_damage, 12), self.nodes)
 
-    @property
-    def score(self) -> Tuple:
-        """The key without the final tie-break, as reported (lower is better, compared in order)."""
-        return self.key[:5]
-
 
 @dataclass(frozen=True)
 class Placement:
@@ -522,14 +517,20 @@ def commit(inp: PlacementInput, placement: Placement) -> PlacementInput:
                    committed_cpus=tuple(sorted(set(inp.committed_cpus) | set(placement.pinning))))
 
 
-def place_sequence(inp: PlacementInput, requests: Sequence[PlacementRequest]) -> Tuple[Placement, ...]:
-    """Place domains one after another, each seeing the memory and CPUs the earlier ones took."""
+def place_in_turn(inp: PlacementInput,
+                  requests: Sequence[PlacementRequest]) -> Tuple[Tuple[PlacementInput, Placement], ...]:
+    """Place domains one after another, each seeing the memory and CPUs the earlier ones took: (what each domain
+    saw, its placement)."""
     out = []
     for req in requests:
         p = decide(inp, req)
-        out.append(p)
+        out.append((inp, p))
         inp = commit(inp, p)
     return tuple(out)
+
+
+def place_sequence(inp: PlacementInput, requests: Sequence[PlacementRequest]) -> Tuple[Placement, ...]:
+    return tuple(p for _, p in place_in_turn(inp, requests))
 
 
 def _nodelist(nodes: Iterable[int]) -> str:

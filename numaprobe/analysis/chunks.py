@@ -17,12 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from numaprobe.analysis.pxm import MEMORY_TYPE, pxm_to_node
 from numaprobe.model.topology import Note
 from numaprobe.model.zones import DMA32_LIMIT, DMA_LIMIT
 from numaprobe.source.root import Root
 
-CPU_ENTRY_TYPES = (0, 2, 3, 5, 7)
-MEMORY_ENTRY_TYPE = 1
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,6 @@ class ChunkMap:
     def of_node(self, node: int) -> Tuple[MemoryChunk, ...]:
         return tuple(c for c in self.chunks if c.node == node)
 
-    def node_bytes(self, node: int) -> int:
-        return sum(c.size for c in self.chunks if c.node == node)
-
 
     def node_json(self, node: int) -> List[Dict[str, object]]:
         """One node's chunks for a JSON document (probe's nodes[].memory_chunks)."""
@@ -83,23 +79,11 @@ def split_zones(start: int, end: int) -> List[Tuple[int, int, str]]:
     return out
 
 
-def pxm_to_node(entries: Sequence[object]) -> Dict[int, int]:
-    """Linux's PXM -> node id numbering from SRAT entries (objects with type, enabled, proximity_domain)."""
-    mapping: Dict[int, int] = {}
-    for wanted in (CPU_ENTRY_TYPES, (MEMORY_ENTRY_TYPE,)):
-        for e in entries:
-            if getattr(e, "type", None) in wanted and getattr(e, "enabled", False):
-                pxm = getattr(e, "proximity_domain", None)
-                if pxm is not None and pxm not in mapping:
-                    mapping[pxm] = len(mapping)
-    return mapping
-
-
 def srat_ranges(entries: Sequence[object]) -> Tuple[SratRange, ...]:
     mapping = pxm_to_node(entries)
     out = []
     for e in entries:
-        if getattr(e, "type", None) == MEMORY_ENTRY_TYPE and getattr(e, "enabled", False):
+        if getattr(e, "type", None) == MEMORY_TYPE and getattr(e, "enabled", False):
             length = getattr(e, "range_length", 0)
             if length > 0:
                 base = getattr(e, "base_address")

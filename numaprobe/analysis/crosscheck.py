@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from numaprobe.analysis.pxm import pxm_to_node
 from numaprobe.model.topology import Topology
 from numaprobe.readers.cpumask import format_cpulist
 
@@ -34,8 +35,6 @@ MiB = 1 << 20
 # Linux 6.12 memblock_validate_numa_coverage(SZ_1M): up to 1 MiB of RAM without a node is tolerated.
 COVERAGE_SLACK = MiB
 
-CPU_TYPES = (0, 2, 3, 7)
-INITIATOR_TYPES = (0, 2, 3, 5, 7)
 
 Range = Tuple[int, int]  # [start, end) in bytes
 
@@ -159,23 +158,8 @@ def _cpu_entry_id(e) -> Optional[int]:
 # -- the PXM -> node map -----------------------------------------------------------------------------------------
 
 def predict_pxm_to_node(srat) -> Dict[int, int]:
-    """Linux acpi_numa_init(): pass 1 over CPU/GI entries, pass 2 over memory entries, each in table order; a PXM
-    gets the lowest unused node id when first met in an enabled entry."""
-    order: List[int] = []
-    for e in srat.entries:
-        if e.type not in INITIATOR_TYPES:
-            continue
-        if not e.enabled:
-            if e.type == 5:
-                # acpi_parse_gi_affinity returns -EINVAL for a disabled GI entry, which stops the pass-1 walk.
-                break
-            continue
-        if e.proximity_domain not in order:
-            order.append(e.proximity_domain)
-    for e in srat.memory:
-        if e.enabled and e.proximity_domain not in order:
-            order.append(e.proximity_domain)
-    return {pxm: i for i, pxm in enumerate(order)}
+    """The PXM -> node map Linux makes of this SRAT (analysis.pxm)."""
+    return pxm_to_node(srat.entries)
 
 
 def _cpu_pxm(srat, topo: Topology) -> Dict[int, int]:

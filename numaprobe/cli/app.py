@@ -71,12 +71,6 @@ def _register_all() -> None:
 _register_all()
 
 
-def fail(message: str, code: int = 2) -> "typer.Exit":
-    """Print one line on stderr and return the Exit to raise."""
-    typer.echo("numaprobe: error: %s" % message, err=True)
-    return typer.Exit(code)
-
-
 def main(argv: Optional[List[str]] = None) -> None:
     """Run the CLI. Misuse and bad input end with one line on stderr and exit 2, never a traceback."""
     import click

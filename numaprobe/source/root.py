@@ -105,9 +105,6 @@ class Root:
         except OSError:
             return []
 
-    def describe(self) -> Dict[str, str]:
-        return {"kind": self.kind, "path": self.path}
-
     # -- link resolution inside a captured tree, shared by DirectoryRoot and TarRoot ---------------------------
     def _lookup_link(self, path: str) -> Optional[str]:
         """The target of the link at path (in the root's own naming), None when it is not a link."""
@@ -131,7 +128,7 @@ class Root:
             base = path.rpartition("/")[2]
             cand = resolved + "/" + base if resolved else base
             if self._lookup_link(cand) is not None:
-                cand = _resolve(cand, self._lookup_link, 0, False)
+                cand = _resolve(cand, self._lookup_link)
             cache[path] = resolved = cand
         return resolved
 
@@ -165,7 +162,7 @@ class DirectoryRoot(Root):
         rparent = self._resolve_dir(parent)
         full = rparent + "/" + base if rparent else base
         if self._lookup_link(full) is not None:
-            full = _resolve(full, self._lookup_link, 0, False)
+            full = _resolve(full, self._lookup_link)
         return full
 
     def _lookup_link(self, rel: str) -> Optional[str]:
@@ -245,9 +242,10 @@ def read_regular_file(path: str, limit: int = MAX_FILE_BYTES, nofollow: bool = F
         os.close(fd)
 
 
-def _resolve(rel: str, lookup_link, hops: int, strict: bool) -> str:
+def _resolve(rel: str, lookup_link) -> str:
     """Resolve symlinks component by component inside a root, clamping '..' at the root."""
     done: List[str] = []
+    hops = 0
     todo = [p for p in rel.split("/") if p not in ("", ".")]
     while todo:
         part = todo.pop(0)
@@ -404,7 +402,7 @@ class TarRoot(Root):
         full = rparent + "/" + base if rparent else base
         m = self._members.get(full)
         if m is not None and m.kind == _LINK:
-            full = _resolve(full, self._lookup_link, 0, False)
+            full = _resolve(full, self._lookup_link)
             m = self._members.get(full)
         return full, m
 

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from oracles import fixture_tarballs, qemu_tarballs
+from numaprobe.model.gather import build_machine
 from numaprobe.analysis.chunks import assign_nodes, memory_chunks, pxm_to_node, split_zones, srat_ranges
 from numaprobe.readers.meminfo import read_node_meminfo
 from numaprobe.readers.nodes import list_node_dirs
@@ -32,7 +33,7 @@ def _pages(chunks):
 @pytest.mark.parametrize("path", CAPTURES, ids=lambda p: p.name)
 def test_chunks_match_kernel_node_totals(path):
     root = open_root(str(path))
-    cm = memory_chunks(root)
+    cm = memory_chunks(build_machine(root))
     present = {}
     for z in read_zoneinfo(root):
         present[z.node] = present.get(z.node, 0) + (z.present_pages or 0)
@@ -80,7 +81,7 @@ def test_hot_added_dimm_takes_the_memory_block_node():
     path = next((p for p in fixture_tarballs() if "memhotplug-2dimm" in p.name), None)
     if path is None:
         pytest.skip("fixture 2s2c-2node-memhotplug-2dimm absent")
-    cm = memory_chunks(open_root(str(path)))
+    cm = memory_chunks(build_machine(open_root(str(path))))
     # QEMU: 1 GiB per node at boot, then a 512 MiB DIMM with node=0 and a 1 GiB DIMM with node=1, both inside the
     # SRAT hot-pluggable window that SRAT gives to node 1.
     hot = [(c.node, c.size) for c in cm.chunks if c.hot_pluggable]

@@ -9,9 +9,8 @@ import pytest
 
 from oracles import FIXTURES, QEMU_CORPUS, fixture_tarballs, need_shared, qemu_tarballs
 
-from numaprobe.acpi import load_numa_tables
-from numaprobe.analysis.crosscheck import crosscheck, read_kernel_view, summarize
-from numaprobe.model.build import build_topology
+from numaprobe.analysis.crosscheck import crosscheck, summarize
+from numaprobe.model.gather import build_machine
 from numaprobe.source.root import open_root
 
 EDITED = FIXTURES / "edited"
@@ -23,15 +22,22 @@ def inputs(path):
     key = str(path)
     if key not in _cache:
         root = open_root(key)
-        _cache[key] = (build_topology(root), load_numa_tables(root), read_kernel_view(root))
+        _cache[key] = build_machine(root)
     return _cache[key]
 
 
+MEMORY_FIELDS = ("ram", "ram_source")
+
+
 def findings(path, **kernel_changes):
-    topo, tables, kernel = inputs(path)
-    if kernel_changes:
-        kernel = dataclasses.replace(kernel, **kernel_changes)
-    return crosscheck(topo, tables, kernel)
+    """`kernel_changes`: the kernel's view (dmesg, access) or its memory map (ram, ram_source) as another kernel,
+    or another capture, would have shown them."""
+    machine = inputs(path)
+    memory = {k: v for k, v in kernel_changes.items() if k in MEMORY_FIELDS}
+    kernel = {k: v for k, v in kernel_changes.items() if k not in MEMORY_FIELDS}
+    machine = dataclasses.replace(machine, kernel=dataclasses.replace(machine.kernel, **kernel),
+                                  memory=dataclasses.replace(machine.memory, **memory))
+    return crosscheck(machine)
 
 
 def by_code(fs, code):
@@ -59,8 +65,8 @@ def test_clean_capture_without_dmesg_or_iomem_has_no_error(path):
     known only from memory blocks (/proc/iomem read without root shows zeros)."""
     fs = findings(path, dmesg=None)
     assert summarize(fs)["errors"] == 0, [f.message for f in fs if f.severity == "error"]
-    blocks = inputs(path)[2].blocks
-    fs = findings(path, dmesg=None, ram_source="memory blocks",
+    blocks = inputs(path).memory.blocks
+    fs = findings(path, dmesg=None, ram_source="memory-blocks",
                   ram=tuple((b.start, b.end) for b in blocks if b.online))
     assert not by_code(fs, "memory-not-covered")
 
@@ -115,8 +121,8 @@ def test_memory_not_covered_names_the_range():
 
 def test_memory_not_covered_from_memory_blocks():
     path = EDITED / "memory-not-covered.tar.gz"
-    blocks = inputs(path)[2].blocks
-    (f,) = by_code(findings(path, ram_source="memory blocks", ram=tuple((b.start, b.end) for b in blocks
+    blocks = inputs(path).memory.blocks
+    (f,) = by_code(findings(path, ram_source="memory-blocks", ram=tuple((b.start, b.end) for b in blocks
                                                                         if b.online)), "memory-not-covered")
     assert f.severity == "error" and f.ranges == ((0x70000000, 0x80000000),)  # memory14-15
 
@@ -206,7 +212,7 @@ def test_check_cli_misuse(cli, tmp_path):
 def test_hmat_initiator_link_differs():
     """QEMU: node 2's attached initiator is PXM 0 (node 0); a kernel linking node 1 instead is a mismatch."""
     path = FIXTURES / "2s2c-3node-hmat-cache.tar.gz"
-    _, _, kernel = inputs(path)
+    kernel = inputs(path).kernel
     access = tuple(dataclasses.replace(a, initiators=(1,)) if (a.node, a.access) == (2, 1) else a
                    for a in kernel.access)
     (f,) = by_code(findings(path, access=access), "hmat-mismatch")

@@ -10,9 +10,9 @@ import pytest
 from oracles import fixture_tarballs, hwloc_tarballs
 
 from numaprobe.acpi import load_numa_tables
-from numaprobe.analysis.crosscheck import crosscheck, read_kernel_view, summarize
+from numaprobe.analysis.crosscheck import crosscheck, summarize
 from numaprobe.analysis.physinfo import build_physinfo
-from numaprobe.model.build import build_topology
+from numaprobe.model.gather import build_machine
 from numaprobe.readers.zoneinfo import read_zoneinfo
 from numaprobe.source.root import open_root
 
@@ -20,8 +20,9 @@ from numaprobe.source.root import open_root
 @pytest.mark.parametrize("path", hwloc_tarballs() + fixture_tarballs("handmade"), ids=lambda p: p.name)
 def test_no_error_and_physinfo_adds_up(path):
     root = open_root(str(path))
-    topo = build_topology(root)
-    fs = crosscheck(topo, load_numa_tables(root), read_kernel_view(root))
+    machine = build_machine(root)
+    topo = machine.topology
+    fs = crosscheck(machine)
     assert summarize(fs)["errors"] == 0, [f.message for f in fs]
     p = build_physinfo(topo, read_zoneinfo(root))
     spn = dict(p.sockets_per_node)

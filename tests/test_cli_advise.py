@@ -107,14 +107,14 @@ def test_hmat_latencies_replace_the_slit_when_the_firmware_has_them(cli):
     # 2s2c-3node-hmat-cache: QEMU -numa hmat-lb access latency 80/140/250 ns (node 0), 140/80/300 (node 1);
     # node 2 is CPU-less, its row is estimated from the SLIT (30, 35) at the best local latency (80 ns).
     from numaprobe.advise.advice import hmat_latency
-    from numaprobe.model.build import build_topology
+    from numaprobe.model.gather import build_machine
     from numaprobe.source.root import open_root
 
     capture = FIXTURES / "2s2c-3node-hmat-cache.tar.gz"
     if not capture.exists():
         pytest.skip("fixture %s is absent" % capture.name)
     root = open_root(str(capture))
-    assert hmat_latency(root, build_topology(root)) == [[80, 140, 250], [140, 80, 300], [240, 280, 80]]
+    assert hmat_latency(build_machine(root)) == [[80, 140, 250], [140, 80, 300], [240, 280, 80]]
     code, out, err = cli("advise", "--vcpus", "2", "--memory", "1200M", "--json", "--root", str(capture))
     doc = json.loads(out)
     assert code == 0 and doc["search"]["cost_source"] == "HMAT"

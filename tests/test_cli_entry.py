@@ -52,7 +52,7 @@ def test_a_bug_is_one_line_and_exit_70_not_a_traceback(tmp_path):
     from oracles import REPO
 
     code = ("import sys; import numaprobe.model.build as b\n"
-            "def boom(root): raise RuntimeError('simulated bug')\n"
+            "def boom(*args, **kwargs): raise RuntimeError('simulated bug')\n"
             "b.build_topology = boom\n"
             "from numaprobe.cli.entry import main; main(sys.argv[1:])\n")
     env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}

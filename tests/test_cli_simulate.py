@@ -8,6 +8,7 @@ import pytest
 
 from oracles import qemu_tarballs
 from numaprobe.analysis.chunks import memory_chunks
+from numaprobe.model.gather import build_machine
 from numaprobe.readers.buddyinfo import read_buddyinfo
 from numaprobe.source.root import open_root
 
@@ -37,7 +38,7 @@ def test_bookkeeping_on_a_capture(cli, seed):
             placed[int(n)] = placed.get(int(n), 0) + b
     root = open_root(path)
     if seed == "firmware":
-        cm = memory_chunks(root)
+        cm = memory_chunks(build_machine(root))
         seeded = {n: sum(c.end // 4096 - -(-c.start // 4096) for c in cm.of_node(n)) * 4096 for n in cm.node_ids()}
     else:
         seeded = {}

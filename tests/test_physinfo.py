@@ -12,13 +12,14 @@ import pytest
 
 from oracles import FIXTURES, HWLOC_CORPUS, fixture_tarballs, need_shared, qemu_tarballs
 
-from numaprobe.analysis.physinfo import read_physinfo
+from numaprobe.analysis.physinfo import machine_physinfo
+from numaprobe.model.gather import build_machine
 from numaprobe.render.physinfo import to_json
 from numaprobe.source.root import open_root
 
 
 def hwloc(name):
-    return read_physinfo(open_root(str(need_shared(HWLOC_CORPUS / (name + ".tar.bz2")))))
+    return machine_physinfo(build_machine(open_root(str(need_shared(HWLOC_CORPUS / (name + ".tar.bz2"))))))
 
 
 # name: (nr_cpus, nr_nodes, cores_per_socket, threads_per_core, sockets_per_node, legacy, legacy note expected)
@@ -140,7 +141,7 @@ def capture_trees():
 def test_qemu_capture_matches_its_command_line(path):
     root = open_root(str(path))
     smp, cpus, mem = qemu_topology(root.read_text("qemu-cmdline.txt"), root.read_text("dmesg.txt") or "")
-    p = read_physinfo(root)
+    p = machine_physinfo(build_machine(root))
     assert p.nr_cpus == smp["cpus"]
     if "numa=fake" in (root.read_text("proc/cmdline") or ""):
         # numa=fake deals CPUs round-robin to the fake nodes and the scheduler then drops SMT siblings that land
@@ -170,7 +171,7 @@ def test_qemu_capture_matches_its_command_line(path):
 
 
 def test_qemu_split_package_counts_halves():
-    p = read_physinfo(open_root(str(FIXTURES / "2s4c-uneven-sparse-pxm3-node-splits-package.tar.gz")))
+    p = machine_physinfo(build_machine(open_root(str(FIXTURES / "2s4c-uneven-sparse-pxm3-node-splits-package.tar.gz"))))
     # -numa cpu: socket 0 and cores 0-1 of socket 1 on PXM 3 (kernel node 0), cores 2-3 of socket 1 on PXM 0.
     assert dict(p.sockets_per_node) == {0: Fraction(3, 2), 1: Fraction(1, 2)}
     assert p.legacy_sockets_per_node == 1

@@ -1,4 +1,5 @@
-from numaprobe.readers.procs import committed_cpus, read_confined_processes
+from numaprobe.model.gather import build_machine
+from numaprobe.model.processes import committed_cpus, confined
 from numaprobe.source.root import open_root
 
 
@@ -20,8 +21,8 @@ def test_confined_user_processes_are_committed_kernel_threads_are_not(tmp_path):
     _status(tmp_path, 300, "qemu-system-x86", "8-11")
     _status(tmp_path, 301, "bash", "0-15")
     (tmp_path / "proc" / "302").mkdir()  # vanished between listdir and read
-    procs = read_confined_processes(open_root(str(tmp_path)))
-    assert [(p.pid, p.name, p.cpus, p.threads) for p in procs] == [(300, "qemu-system-x86", (8, 9, 10, 11), 3)]
+    procs = confined(build_machine(open_root(str(tmp_path))).processes)
+    assert [(p.pid, p.name, p.cpus_allowed, p.threads) for p in procs] == [(300, "qemu-system-x86", (8, 9, 10, 11), 3)]
     assert committed_cpus(procs) == (8, 9, 10, 11)
 
 
@@ -29,4 +30,4 @@ def test_container_cpuset_is_not_confinement(tmp_path):
     # Everything, pid 1 included, runs on 0-3: nothing is confined relative to what this machine allows.
     _status(tmp_path, 1, "init", "0-3", ppid=0)
     _status(tmp_path, 50, "app", "0-3")
-    assert read_confined_processes(open_root(str(tmp_path))) == ()
+    assert confined(build_machine(open_root(str(tmp_path))).processes) == ()

@@ -168,7 +168,7 @@ def procfs(data: bytes) -> None:
 
 def _all_readers(root: Root) -> None:
     from numaprobe.readers import (buddyinfo, cpus, cpuset, devices, iomem, meminfo, memmap, memory_blocks,
-                                   nodes, numa_maps, numastat, proc_lookup, procs, zoneinfo)
+                                   nodes, numa_maps, numastat, proc_lookup, zoneinfo)
 
     for n in nodes.list_node_dirs(root)[:8]:
         nodes.read_node(root, n)
@@ -188,11 +188,11 @@ def _all_readers(root: Root) -> None:
     cpuset.read_allowed_sets(root)
     devices.read_pci_devices_from_files(root)
     for pid in proc_lookup.list_pids(root)[:4]:
-        proc_lookup.read_process(root, pid)
+        proc_lookup.read_status(root, pid)
+        proc_lookup.read_cmdline(root, pid)
+        proc_lookup.read_last_cpus(root, pid)
         numa_maps.read_numa_maps(root, pid)
-    proc_lookup.find_by_pattern(root, "qemu")
-    proc_lookup.find_domain(root, "guest")
-    procs.read_confined_processes(root)
+    proc_lookup.read_libvirt_pids(root)
 
 
 def _header(name: bytes, kind: bytes, size: int = 0, link: bytes = b"") -> bytes:
@@ -228,10 +228,10 @@ def as_tarball(root: DictRoot) -> bytes:
 
 
 def sysfs_tree(data: bytes) -> None:
-    """Every Root-taking reader, then the whole topology build, over a fuzzed multi-file tree served by the
+    """Every Root-taking reader, then the whole Machine build, over a fuzzed multi-file tree served by the
     real TarRoot (a tree it refuses, e.g. a link out of the root, is skipped: that is the tarroot target's)."""
     from numaprobe.errors import InputError
-    from numaprobe.model.build import build_topology
+    from numaprobe.model.gather import build_machine
     from numaprobe.source.root import TarRoot
 
     try:
@@ -239,7 +239,7 @@ def sysfs_tree(data: bytes) -> None:
     except InputError:
         return
     _all_readers(root)
-    build_topology(root)
+    build_machine(root)
 
 
 _SCRATCH: Optional[str] = None

@@ -16,12 +16,12 @@ header.py (common header and checksum). Ground truth: ../shared/notes/acpi/layou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Tuple
 
 from numaprobe.acpi._common import TableBase
 from numaprobe.acpi.acpidump import read_acpidump_text
 from numaprobe.acpi.errors import AcpiTableError
-from numaprobe.model.topology import Note
+from numaprobe.notes import Note
 
 if TYPE_CHECKING:  # pragma: no cover
     from numaprobe.acpi.header import AcpiHeader
@@ -34,7 +34,8 @@ NUMA_SIGNATURES = ("SRAT", "SLIT", "HMAT")
 TABLES_DIR = "sys/firmware/acpi/tables"
 
 __all__ = [
-    "AcpiTableError", "GenericTable", "NumaTables", "NUMA_SIGNATURES", "decode_table", "load_numa_tables",
+    "AcpiTableError", "GenericTable", "NumaTables", "NUMA_SIGNATURES", "decode_numa_tables", "decode_table",
+    "load_numa_tables", "read_numa_tables", "TableRead",
     "read_acpidump_text",
 ]
 
@@ -96,33 +97,52 @@ class NumaTables:
         }
 
 
-def load_numa_tables(root: "Root") -> NumaTables:
-    """Read and decode sys/firmware/acpi/tables/{SRAT,SLIT,HMAT} through ``root``. Never raises for a table:
+@dataclass(frozen=True)
+class TableRead:
+    """One NUMA table as read: its bytes, or the note saying why there are none (absent, unreadable)."""
 
-    * absent -> None + note ``acpi-table-absent`` (no NUMA firmware table, or no ACPI at all: device-tree arm64)
-    * not readable (the files are mode 0400 root on a live host) -> None + note ``acpi-table-unreadable``
-    * not decodable -> None + note ``acpi-table-undecodable`` with the error
+    signature: str
+    data: Optional[bytes]
+    note: Optional[Note] = None
+
+
+def read_numa_tables(root: "Root") -> Tuple[TableRead, ...]:
+    """The bytes of sys/firmware/acpi/tables/{SRAT,SLIT,HMAT} through ``root``:
+
+    * absent -> no bytes + note ``acpi-table-absent`` (no NUMA firmware table, or no ACPI at all: device-tree arm64)
+    * not readable (the files are mode 0400 root on a live host) -> no bytes + note ``acpi-table-unreadable``
     """
-    found: Dict[str, Any] = {}
-    notes = []
+    out = []
     have_dir = root.is_dir(TABLES_DIR)
     for sig in NUMA_SIGNATURES:
         rel = TABLES_DIR + "/" + sig
         try:
-            data = root.read_bytes(rel)
+            out.append(TableRead(sig, root.read_bytes(rel)))
+            continue
         except FileNotFoundError:
             why = "this machine has no %s" % sig if have_dir else "no ACPI tables at all (%s missing)" % TABLES_DIR
-            notes.append(Note("acpi-table-absent", "%s: %s" % (sig, why)))
-            continue
+            note = Note("acpi-table-absent", "%s: %s" % (sig, why))
         except PermissionError:
-            notes.append(Note("acpi-table-unreadable", "%s: /%s is readable only by root; run as root to decode it"
-                              % (sig, rel)))
-            continue
+            note = Note("acpi-table-unreadable", "%s: /%s is readable only by root; run as root to decode it"
+                        % (sig, rel))
         except OSError as e:
-            notes.append(Note("acpi-table-unreadable", "%s: cannot read /%s: %s" % (sig, rel, e.strerror or e)))
+            note = Note("acpi-table-unreadable", "%s: cannot read /%s: %s" % (sig, rel, e.strerror or e))
+        out.append(TableRead(sig, None, note))
+    return tuple(out)
+
+
+def decode_numa_tables(reads: Sequence[TableRead]) -> NumaTables:
+    """Decode what read_numa_tables read. Never raises for a table: one that cannot be decoded is None with a
+    note ``acpi-table-undecodable`` giving the error."""
+    found: Dict[str, Any] = {}
+    notes = []
+    for r in reads:
+        sig = r.signature
+        if r.data is None:
+            notes.append(r.note)
             continue
         try:
-            table = decode_table(data)
+            table = decode_table(r.data)
         except AcpiTableError as e:
             notes.append(Note("acpi-table-undecodable", "%s: %s" % (sig, e)))
             continue
@@ -131,6 +151,11 @@ def load_numa_tables(root: "Root") -> NumaTables:
             continue
         found[sig] = table
     return NumaTables(srat=found.get("SRAT"), slit=found.get("SLIT"), hmat=found.get("HMAT"), notes=tuple(notes))
+
+
+def load_numa_tables(root: "Root") -> NumaTables:
+    """Read and decode the NUMA tables of ``root`` (read_numa_tables, then decode_numa_tables)."""
+    return decode_numa_tables(read_numa_tables(root))
 
 
 _LAZY = {

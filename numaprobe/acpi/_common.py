@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Tuple
 
-from numaprobe.model.topology import Note
+from numaprobe.notes import Note
 
 # No construct import here: GenericTable in __init__ uses TableBase and must stay cheap to import.
 

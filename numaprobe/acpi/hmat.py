@@ -15,7 +15,7 @@ from construct import Array, Const, ConstructError, Default, Int8ul, Int16ul, In
 
 from numaprobe.acpi._common import FieldsJson, TableBase, header_and_body, optional
 from numaprobe.acpi.header import HEADER_SIZE, AcpiHeader, build_table
-from numaprobe.model.topology import Note
+from numaprobe.notes import Note
 
 HMAT_PREAMBLE_SIZE = HEADER_SIZE + 4
 

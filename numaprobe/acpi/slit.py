@@ -11,7 +11,7 @@ from construct import Array, Int8ul, Int64ul, Rebuild, Struct, len_, this
 
 from numaprobe.acpi._common import TableBase, header_and_body
 from numaprobe.acpi.header import HEADER_SIZE, AcpiHeader, build_table
-from numaprobe.model.topology import Note
+from numaprobe.notes import Note
 
 SLIT_PREAMBLE_SIZE = HEADER_SIZE + 8
 LOCAL_DISTANCE = 10

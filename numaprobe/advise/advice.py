@@ -1,4 +1,4 @@
-"""From user input to a placement answer: sizes, the device's node, the inputs read from a root, the expected
+"""From user input to a placement answer: sizes, the device's node, the inputs taken from a Machine, the expected
 memory split. The CLI (cli/advise.py) only parses options and calls these; the decision itself is
 advise/search.py, the rendering render/advise.py."""
 
@@ -10,6 +10,7 @@ from typing import Dict, List, Optional, Tuple
 
 from numaprobe.advise.search import MODES, Placement, PlacementInput, PlacementRequest, place_in_turn
 from numaprobe.errors import InputError
+from numaprobe.model.machine import Machine
 from numaprobe.model.topology import Topology
 
 _UNITS = {"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50}
@@ -122,18 +123,16 @@ def sample_load(seconds: float) -> Dict[int, float]:
     return {cpu: pct / 100.0 for cpu, pct in enumerate(percents)}
 
 
-def hmat_latency(root, topology: Topology) -> Optional[List[List[float]]]:
+def hmat_latency(machine: Machine) -> Optional[List[List[float]]]:
     """Node x node access (else read) latency in ns from the firmware's HMAT, in Topology.nodes order, or None.
 
     PXMs become node ids by Linux's acpi_numa_init() rule (analysis.pxm.pxm_to_node). Pairs the
     table leaves out are estimated from the initiator's local latency scaled by the SLIT; a CPU node without a
     local latency means the table is not usable and the SLIT is used instead."""
-    try:
-        from numaprobe.acpi import load_numa_tables
-        from numaprobe.analysis.pxm import pxm_to_node
-    except ImportError:
-        return None
-    tables = load_numa_tables(root)
+    from numaprobe.analysis.pxm import pxm_to_node
+
+    topology = machine.topology
+    tables = machine.tables
     if tables.hmat is None or tables.srat is None:
         return None
     node_of = pxm_to_node(tables.srat.entries)
@@ -168,17 +167,18 @@ def hmat_latency(root, topology: Topology) -> Optional[List[List[float]]]:
     return out
 
 
-def input_from_root(root, topology: Topology, sample_seconds: Optional[float] = None) -> PlacementInput:
+def input_from_machine(machine: Machine, sample_seconds: Optional[float] = None) -> PlacementInput:
     """The decision's input for a machine: its topology, the CPUs confined processes hold, sampled load, and
     HMAT latencies instead of the SLIT when the firmware gives them."""
     from numaprobe.advise.search import placement_input
-    from numaprobe.readers.procs import committed_cpus, read_confined_processes
+    from numaprobe.model.processes import committed_cpus, confined
 
+    topology = machine.topology
     online = [c.id for c in topology.online_cpus]
-    committed = committed_cpus(read_confined_processes(root, None))
+    committed = committed_cpus(confined(machine.processes))
     load_by_node = None
     if sample_seconds:
         per_cpu = sample_load(sample_seconds)
         load_by_node = {n.id: sum(per_cpu.get(c, 0.0) for c in n.cpus) for n in topology.nodes}
     return placement_input(topology, committed_cpus=[c for c in committed if c in set(online)],
-                           load_by_node=load_by_node, latency=hmat_latency(root, topology))
+                           load_by_node=load_by_node, latency=hmat_latency(machine))

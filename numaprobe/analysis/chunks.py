@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from numaprobe.analysis.pxm import MEMORY_TYPE, pxm_to_node
-from numaprobe.model.topology import Note
+from numaprobe.model.machine import Machine
 from numaprobe.model.zones import DMA32_LIMIT, DMA_LIMIT
-from numaprobe.source.root import Root
-
+from numaprobe.notes import Note
 
 
 @dataclass(frozen=True)
@@ -110,16 +109,6 @@ def assign_nodes(ram: Sequence[Tuple[int, int]], ranges: Sequence[SratRange]) ->
     return chunks, uncovered
 
 
-def _merge(ranges: Sequence[Tuple[int, int]]) -> List[Tuple[int, int]]:
-    out: List[List[int]] = []
-    for s, e in sorted(ranges):
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return [(s, e) for s, e in out]
-
-
 def _block_ranges(blocks) -> Tuple[SratRange, ...]:
     """Online memory blocks with a node, adjacent same-node blocks merged."""
     out: List[SratRange] = []
@@ -133,54 +122,35 @@ def _block_ranges(blocks) -> Tuple[SratRange, ...]:
     return tuple(out)
 
 
-def memory_chunks(root: Root, srat_entries: Optional[Sequence[object]] = None) -> ChunkMap:
-    """The chunk map of a machine. `srat_entries` overrides reading SRAT through numaprobe.acpi (for tests)."""
-    from numaprobe.readers.iomem import read_iomem
-    from numaprobe.readers.memmap import read_memmap
-    from numaprobe.readers.memory_blocks import read_memory_blocks
-
+def memory_chunks(machine: Machine, srat_entries: Optional[Sequence[object]] = None) -> ChunkMap:
+    """The chunk map of a machine. `srat_entries` overrides the machine's SRAT (for tests)."""
     notes: List[Note] = []
-    blocks = read_memory_blocks(root)
-    online = blocks.online()
-    ram = _merge([(e.start, e.end) for e in read_memmap(root) if e.is_ram])
-    ram_source = "memmap"
-    iomem = None
-    if not ram:
-        iomem = read_iomem(root)
-        ram = _merge(iomem.system_ram())
-        ram_source = "iomem"
-    if not ram:
-        ram = _merge([(b.start, b.end) for b in online])
-        ram_source = "memory-blocks"
-        if ram:
-            notes.append(Note("chunks-from-memory-blocks", "no firmware memory map and /proc/iomem unreadable: "
-                              "RAM taken from memory blocks (%s bytes each), holes inside a block are not seen"
-                              % blocks.block_size))
-    if not ram:
+    mm = machine.memory
+    online = mm.online_blocks()
+    if mm.ram_source == "none":
         return ChunkMap((), "none", "none", (Note("chunks-unknown", "no memmap, iomem or memory blocks"),))
-    if ram_source == "memmap":
-        # Memory hot-added after boot is in iomem (and memory blocks) but only sometimes in the firmware map.
-        iomem = read_iomem(root)
-        extra = [(s, e) for s, e in iomem.system_ram() if not any(s < me and ms < e for ms, me in ram)]
-        if extra:
-            ram = _merge(list(ram) + extra)
+    if mm.ram_source == "memory-blocks":
+        notes.append(Note("chunks-from-memory-blocks", "no firmware memory map and /proc/iomem unreadable: "
+                          "RAM taken from memory blocks (%s bytes each), holes inside a block are not seen"
+                          % mm.block_size))
     if srat_entries is None:
-        srat_entries = _read_srat_entries(root, notes)
-    ranges = srat_ranges(srat_entries or ())
+        srat = machine.tables.srat
+        srat_entries = srat.entries if srat is not None else ()
+    ranges = srat_ranges(srat_entries)
     node_source = "srat"
     if not ranges:
         ranges = _block_ranges(online)
         node_source = "memory-blocks"
         if not ranges:
             notes.append(Note("chunks-no-nodes", "neither SRAT memory ranges nor memory-block node links"))
-            return ChunkMap((), ram_source, "none", tuple(notes))
-    chunks, uncovered = assign_nodes(ram, ranges)
+            return ChunkMap((), mm.ram_source, "none", tuple(notes))
+    chunks, uncovered = assign_nodes(mm.ram, ranges)
     if node_source == "srat" and any(c.hot_pluggable for c in chunks):
         chunks = _hotplug_nodes_from_blocks(chunks, _block_ranges(online), notes)
     if uncovered:
         notes.append(Note("chunks-ram-without-node", "%d bytes of RAM lie in no %s range" % (
             uncovered, "SRAT memory" if node_source == "srat" else "memory block")))
-    return ChunkMap(tuple(chunks), ram_source, node_source, tuple(notes))
+    return ChunkMap(tuple(chunks), mm.ram_source, node_source, tuple(notes))
 
 
 def _hotplug_nodes_from_blocks(chunks: List[MemoryChunk], blocks: Sequence[SratRange],
@@ -211,14 +181,3 @@ def _hotplug_nodes_from_blocks(chunks: List[MemoryChunk], blocks: Sequence[SratR
         notes.append(Note("chunks-hotplug-node-from-blocks", "%d bytes of hot-added memory are on another node than "
                           "SRAT's hot-pluggable range says (the memory device's _PXM wins)" % moved))
     return out
-
-
-def _read_srat_entries(root: Root, notes: List[Note]) -> Tuple[object, ...]:
-    try:
-        from numaprobe.acpi import load_numa_tables
-    except ImportError:  # the acpi package is not there yet: fall back to memory blocks
-        return ()
-    tables = load_numa_tables(root)
-    if tables.srat is None:
-        return ()
-    return tuple(tables.srat.entries)

@@ -1,7 +1,6 @@
 """Cross-check the firmware's NUMA tables (SRAT, SLIT, HMAT) against what the kernel made of them.
 
-Pure functions: ``crosscheck(topology, tables, kernel)`` -> findings. ``read_kernel_view(root)`` gathers the
-kernel-side data the topology does not hold (memory blocks, RAM map, dmesg, HMAT access files).
+Pure functions of a model.machine.Machine: ``crosscheck(machine)`` -> findings.
 
 How Linux reads the tables (../shared/notes/acpi/linux-srat.md): node ids are dense and given in order of first
 appearance, enabled CPU and generic-initiator entries first (table order), then enabled memory entries; disabled
@@ -13,15 +12,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from numaprobe.analysis.pxm import pxm_to_node
+from numaprobe.model.machine import KernelView, Machine, MemBlock, MemoryMap
 from numaprobe.model.topology import Topology
+from numaprobe.ranges import Range, merge_ranges, subtract_ranges
 from numaprobe.readers.cpumask import format_cpulist
-
-if TYPE_CHECKING:  # pragma: no cover
-    from numaprobe.readers.dmesg import DmesgNuma
-    from numaprobe.readers.node_access import NodeAccess
 
 ERROR = "error"
 WARNING = "warning"
@@ -34,9 +31,6 @@ UNREACHABLE = 0xFF
 MiB = 1 << 20
 # Linux 6.12 memblock_validate_numa_coverage(SZ_1M): up to 1 MiB of RAM without a node is tolerated.
 COVERAGE_SLACK = MiB
-
-
-Range = Tuple[int, int]  # [start, end) in bytes
 
 
 @dataclass(frozen=True)
@@ -53,85 +47,10 @@ class Finding:
                 "cpus": list(self.cpus), "ranges": [{"start": s, "end": e} for s, e in self.ranges]}
 
 
-@dataclass(frozen=True)
-class MemBlock:
-    start: int
-    end: int
-    node: Optional[int]
-    online: bool
-
-
-@dataclass(frozen=True)
-class KernelView:
-    """Kernel-side facts beyond the Topology. Every part may be empty or None when not captured."""
-
-    acpi_present: bool  # sys/firmware/acpi/tables exists (False: device-tree machine or no ACPI)
-    ram: Tuple[Range, ...]  # System RAM ranges (firmware memmap, else /proc/iomem, else online memory blocks)
-    ram_source: str
-    blocks: Tuple[MemBlock, ...]
-    dmesg: Optional["DmesgNuma"] = None
-    access: Tuple["NodeAccess", ...] = ()
-    fake_numa_cmdline: bool = False
-
-
-def read_kernel_view(root) -> KernelView:
-    from numaprobe.readers.dmesg import read_dmesg_numa
-    from numaprobe.readers.iomem import read_iomem
-    from numaprobe.readers.memmap import read_memmap
-    from numaprobe.readers.memory_blocks import read_memory_blocks
-    from numaprobe.readers.node_access import read_node_access
-
-    mb = read_memory_blocks(root)
-    blocks = tuple(MemBlock(b.start, b.end, b.node, b.state in (None, "online")) for b in mb.blocks)
-    ram: Tuple[Range, ...] = tuple((e.start, e.end) for e in read_memmap(root) if e.is_ram)
-    source = "firmware memmap"
-    if not ram:
-        iomem = read_iomem(root)
-        ram, source = iomem.system_ram(), "/proc/iomem"
-    if not ram:
-        ram, source = _merge((b.start, b.end) for b in blocks if b.online), "memory blocks"
-    cmdline = root.read_text("proc/cmdline") or ""
-    return KernelView(
-        acpi_present=root.is_dir("sys/firmware/acpi/tables"),
-        ram=tuple(ram),
-        ram_source=source,
-        blocks=blocks,
-        dmesg=read_dmesg_numa(root),
-        access=read_node_access(root),
-        fake_numa_cmdline="numa=fake" in cmdline,
-    )
-
-
 # -- small helpers ---------------------------------------------------------------------------------------------
 
 def _fmt(ids: Iterable[int]) -> str:
     return format_cpulist(sorted(set(ids))) or "none"
-
-
-def _merge(ranges: Iterable[Range]) -> Tuple[Range, ...]:
-    out: List[List[int]] = []
-    for s, e in sorted(r for r in ranges if r[1] > r[0]):
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return tuple((s, e) for s, e in out)
-
-
-def _subtract(ranges: Sequence[Range], holes: Sequence[Range]) -> Tuple[Range, ...]:
-    out = []
-    holes = _merge(holes)
-    for s, e in _merge(ranges):
-        cur = s
-        for hs, he in holes:
-            if he <= cur or hs >= e:
-                continue
-            if hs > cur:
-                out.append((cur, hs))
-            cur = max(cur, he)
-        if cur < e:
-            out.append((cur, e))
-    return tuple(out)
 
 
 def _rng(r: Range) -> str:
@@ -177,7 +96,7 @@ def _ranges_by_pxm(srat) -> List[Tuple[Range, int, bool]]:
             for e in _enabled_memory(srat)]
 
 
-def observed_pxm_to_node(srat, topo: Topology, kernel: KernelView) -> Tuple[Dict[int, int], str]:
+def observed_pxm_to_node(srat, topo: Topology, kernel: KernelView, memory: MemoryMap) -> Tuple[Dict[int, int], str]:
     """The kernel's PXM -> node map: from dmesg when captured, else the majority node of each PXM's online CPUs
     and memory blocks."""
     if kernel.dmesg is not None and kernel.dmesg.pxm_to_node:
@@ -188,7 +107,7 @@ def observed_pxm_to_node(srat, topo: Topology, kernel: KernelView) -> Tuple[Dict
         if cpu_node.get(cpu) is not None:
             votes.setdefault(pxm, Counter())[cpu_node[cpu]] += 1
     ranges = _ranges_by_pxm(srat)
-    for b in kernel.blocks:
+    for b in memory.blocks:
         if not b.online or b.node is None:
             continue
         pxms = {pxm for (s, e), pxm, _ in ranges if s < b.end and e > b.start}
@@ -241,30 +160,30 @@ def check_cpus(srat, topo: Topology, pxm_node: Dict[int, int]) -> List[Finding]:
     return out
 
 
-def check_memory(srat, kernel: KernelView, pxm_node: Dict[int, int]) -> List[Finding]:
+def check_memory(srat, memory: MemoryMap, pxm_node: Dict[int, int]) -> List[Finding]:
     out: List[Finding] = []
     ranges = _ranges_by_pxm(srat)
     covered = [r for r, _, _ in ranges]
-    if kernel.ram_source == "memory blocks":
+    if memory.ram_source == "memory-blocks":
         # A block spans firmware holes (the 640K-1M hole sits in block 0): only a block that no SRAT range
         # touches is known to hold uncovered RAM.
-        uncovered = _merge(r for r in kernel.ram if not any(s < r[1] and e > r[0] for s, e in covered))
+        uncovered = merge_ranges(r for r in memory.ram if not any(s < r[1] and e > r[0] for s, e in covered))
     else:
-        uncovered = _subtract(kernel.ram, covered)
+        uncovered = subtract_ranges(memory.ram, covered)
     total = sum(e - s for s, e in uncovered)
     if total > COVERAGE_SLACK:
         out.append(Finding("memory-not-covered", ERROR,
                            "%s of RAM (%s) lies outside every enabled SRAT memory range: %s; Linux 6.8+ refuses "
                            "such an SRAT, older kernels give that memory to an arbitrary node"
-                           % (_size(total), kernel.ram_source, ", ".join(_rng(r) for r in uncovered)),
+                           % (_size(total), memory.ram_source_label, ", ".join(_rng(r) for r in uncovered)),
                            ranges=uncovered))
     elif total:
         out.append(Finding("memory-not-covered", INFO,
                            "%s of RAM (%s) is outside SRAT memory ranges (%s); Linux tolerates up to 1 MiB"
-                           % (_size(total), kernel.ram_source, ", ".join(_rng(r) for r in uncovered)),
+                           % (_size(total), memory.ram_source_label, ", ".join(_rng(r) for r in uncovered)),
                            ranges=uncovered))
     wrong: Dict[Tuple[int, int], List[MemBlock]] = {}
-    for b in kernel.blocks:
+    for b in memory.blocks:
         if not b.online or b.node is None:
             continue
         over = [(pxm, hot) for (s, e), pxm, hot in ranges if s < b.end and e > b.start and pxm in pxm_node]
@@ -276,7 +195,7 @@ def check_memory(srat, kernel: KernelView, pxm_node: Dict[int, int]) -> List[Fin
         if want and b.node not in want:
             wrong.setdefault((min(want), b.node), []).append(b)
     for (want, have), blocks in sorted(wrong.items()):
-        rs = _merge((b.start, b.end) for b in blocks)
+        rs = merge_ranges((b.start, b.end) for b in blocks)
         out.append(Finding("memory-node-mismatch", ERROR,
                            "memory %s is in node %d but SRAT puts it in node %d: allocations bound to node %d get "
                            "remote memory" % (", ".join(_rng(r) for r in rs), have, want, have),
@@ -284,11 +203,11 @@ def check_memory(srat, kernel: KernelView, pxm_node: Dict[int, int]) -> List[Fin
     for r, pxm, hot in ranges:
         if not hot:
             continue
-        online = sum(min(b.end, r[1]) - max(b.start, r[0]) for b in kernel.blocks
+        online = sum(min(b.end, r[1]) - max(b.start, r[0]) for b in memory.blocks
                      if b.online and b.start < r[1] and b.end > r[0])
         node = pxm_node.get(pxm)
         per_node = Counter()
-        for b in kernel.blocks:
+        for b in memory.blocks:
             if b.online and b.start < r[1] and b.end > r[0] and b.node is not None:
                 per_node[b.node] += min(b.end, r[1]) - max(b.start, r[0])
         where = ""
@@ -497,7 +416,7 @@ def check_nodes(topo: Topology, pxm_node: Optional[Dict[int, int]], kernel: Kern
         elif not n.has_memory and not n.has_cpu:
             out.append(Finding("memoryless-node", INFO, "node %d has neither memory nor online CPUs" % n.id,
                                nodes=(n.id,)))
-    fake = kernel.fake_numa_cmdline or (kernel.dmesg is not None and kernel.dmesg.fake_numa)
+    fake = kernel.fake_numa
     if srat_present and pxm_node is not None:
         extra = [n for n in topo.node_ids if n not in set(pxm_node.values())]
         if extra:
@@ -522,8 +441,7 @@ def check_nodes(topo: Topology, pxm_node: Optional[Dict[int, int]], kernel: Kern
 def check_srat_absent(topo: Topology, kernel: KernelView, srat_present: bool, srat_readable: bool) -> List[Finding]:
     if srat_present or not srat_readable or not kernel.acpi_present or len(topo.nodes) < 2:
         return []
-    fake = kernel.fake_numa_cmdline or (kernel.dmesg is not None and kernel.dmesg.fake_numa)
-    if fake:
+    if kernel.fake_numa:
         return []
     return [Finding("srat-absent", WARNING,
                     "the kernel shows %d NUMA nodes but the ACPI firmware has no SRAT: node boundaries come from "
@@ -560,8 +478,9 @@ def check_disabled_entries(srat) -> List[Finding]:
 
 # -- putting it together -----------------------------------------------------------------------------------------
 
-def crosscheck(topo: Topology, tables, kernel: KernelView) -> Tuple[Finding, ...]:
+def crosscheck(machine: Machine) -> Tuple[Finding, ...]:
     """Every finding for one machine, errors first, then warnings, then infos (stable within each)."""
+    topo, tables, kernel, memory = machine.topology, machine.tables, machine.kernel, machine.memory
     out: List[Finding] = []
     unreadable = [n for n in tables.notes if n.code in ("acpi-table-unreadable", "acpi-table-undecodable")]
     for n in unreadable:
@@ -580,14 +499,13 @@ def crosscheck(topo: Topology, tables, kernel: KernelView) -> Tuple[Finding, ...
                                "its nodes do not come from the firmware tables", nodes=topo.node_ids))
         else:
             predicted = predict_pxm_to_node(srat)
-            observed, how = observed_pxm_to_node(srat, topo, kernel)
+            observed, how = observed_pxm_to_node(srat, topo, kernel, memory)
             out.extend(check_pxm_node_map(predicted, observed, how))
             pxm_node = {**predicted, **observed}
             out.extend(check_cpus(srat, topo, pxm_node))
-            out.extend(check_memory(srat, kernel, pxm_node))
+            out.extend(check_memory(srat, memory, pxm_node))
             out.extend(check_slit(tables.slit, topo, pxm_node, dmesg is not None and dmesg.slit_rejected))
-            fake = kernel.fake_numa_cmdline or (dmesg is not None and dmesg.fake_numa)
-            if not fake:
+            if not kernel.fake_numa:
                 out.extend(check_distances(tables.slit, topo, pxm_node))
             out.extend(check_hmat(tables.hmat, topo, kernel, pxm_node))
     out.extend(check_nodes(topo, pxm_node, kernel, srat is not None))
@@ -598,10 +516,3 @@ def crosscheck(topo: Topology, tables, kernel: KernelView) -> Tuple[Finding, ...
 def summarize(findings: Sequence[Finding]) -> Dict[str, int]:
     c = Counter(f.severity for f in findings)
     return {"errors": c[ERROR], "warnings": c[WARNING], "infos": c[INFO]}
-
-
-def check_root(root) -> Tuple[Finding, ...]:
-    from numaprobe.acpi import load_numa_tables
-    from numaprobe.model.build import build_topology
-
-    return crosscheck(build_topology(root), load_numa_tables(root), read_kernel_view(root))

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from numaprobe.model.topology import HugePages, Note
-from numaprobe.source.root import Root
+from numaprobe.model.machine import Machine
+from numaprobe.model.topology import HugePages
+from numaprobe.notes import Note
 
 PAGE_SIZE = 4096  # buddyinfo's order 0; every Linux architecture numaprobe reads captures of uses 4 KiB pages
 LOCAL_DISTANCE = 10
@@ -45,24 +46,19 @@ class HeapReport:
     notes: Tuple[Note, ...]
 
 
-def heap_report(root: Root) -> HeapReport:
-    from numaprobe.readers.buddyinfo import read_buddyinfo
-    from numaprobe.readers.meminfo import read_node_meminfo
-    from numaprobe.readers.nodes import list_node_dirs, read_node_hugepages
-    from numaprobe.readers.numastat import read_node_counters
-
+def heap_report(machine: Machine) -> HeapReport:
     notes: List[Note] = []
-    buddy = read_buddyinfo(root)
-    if not buddy:
+    heap = machine.heap
+    if not heap.buddyinfo:
         notes.append(Note("buddyinfo-unreadable", "proc/buddyinfo is missing or empty: no free heap per order"))
-    node_ids = sorted(set(list_node_dirs(root)) | {b.node for b in buddy})
-    counters = {c.node: c.values for c in read_node_counters(root)}
+    memory = {m.node: m for m in heap.node_memory}
+    counters = {c.node: c.values for c in heap.counters}
     nodes = []
-    for n in node_ids:
-        mem = read_node_meminfo(root, n)
-        zones = tuple(ZoneHeap(b.zone, b.free_blocks) for b in buddy if b.node == n)
-        huge = tuple(HugePages(h.size_bytes, h.total or 0, h.free or 0) for h in read_node_hugepages(root, n))
-        nodes.append(NodeHeap(n, mem.get("MemTotal"), mem.get("MemFree"), zones, huge, counters.get(n, ())))
+    for n in sorted(set(memory) | {b.node for b in heap.buddyinfo}):
+        mem = memory.get(n)
+        zones = tuple(ZoneHeap(b.zone, b.free_blocks) for b in heap.buddyinfo if b.node == n)
+        nodes.append(NodeHeap(n, mem.total_bytes if mem else None, mem.free_bytes if mem else None, zones,
+                              mem.hugepages if mem else (), counters.get(n, ())))
     return HeapReport(tuple(nodes), PAGE_SIZE, tuple(notes))
 
 
@@ -85,24 +81,25 @@ def _node_of_cpu(topology) -> Dict[int, int]:
     return {c.id: c.node for c in topology.cpus if c.node is not None}
 
 
-def process_placement(root: Root, pid: int, topology) -> Optional[ProcessPlacement]:
+def process_placement(machine: Machine, pid: int) -> Optional[ProcessPlacement]:
     """None when the process does not exist (any more)."""
-    from numaprobe.readers.numa_maps import CATEGORIES, read_numa_maps
-    from numaprobe.readers.proc_lookup import read_process
+    from numaprobe.readers.numa_maps import CATEGORIES
 
-    info = read_process(root, pid)
+    info = machine.process(pid)
     if info is None:
         return None
-    maps = read_numa_maps(root, pid)
+    topology = machine.topology
+    maps = info.numa_maps
     node_of = _node_of_cpu(topology)
     cpu_nodes = tuple(sorted({node_of[c] for c in (info.cpus_allowed or ()) if c in node_of}))
     by_node = maps.bytes_by_node if maps is not None else {}
     cats = tuple((u.node, tuple((k, getattr(u, k)) for k in CATEGORIES)) for u in (maps.nodes if maps else ()))
     total = sum(by_node.values())
     local = weighted = None
+    last_cpus = info.last_cpus or ()
     if total and cpu_nodes:
         local = sum(b for n, b in by_node.items() if n in cpu_nodes) / total
-        seen = [node_of[c] for c in info.last_cpus if c in node_of] or list(cpu_nodes)
+        seen = [node_of[c] for c in last_cpus if c in node_of] or list(cpu_nodes)
         acc = 0.0
         for home in seen:
             for n, b in by_node.items():
@@ -111,7 +108,7 @@ def process_placement(root: Root, pid: int, topology) -> Optional[ProcessPlaceme
                 acc += b / total * ((d if d else 2 * LOCAL_DISTANCE) / LOCAL_DISTANCE)
         weighted = acc / len(seen)
     return ProcessPlacement(pid=pid, name=info.name, cmdline=info.cmdline, bytes_by_node=tuple(sorted(by_node.items())),
-                            categories_by_node=cats, cpus_allowed=info.cpus_allowed, last_cpus=info.last_cpus,
+                            categories_by_node=cats, cpus_allowed=info.cpus_allowed, last_cpus=last_cpus,
                             cpu_nodes=cpu_nodes, local_fraction=local, distance_weighted=weighted,
                             readable=maps is not None)
 
@@ -126,10 +123,10 @@ def _distance(topology, a: int, b: int) -> Optional[int]:
     return d
 
 
-def process_placements(root: Root, pids: Sequence[int], topology) -> Tuple[ProcessPlacement, ...]:
+def process_placements(machine: Machine, pids: Sequence[int]) -> Tuple[ProcessPlacement, ...]:
     out = []
     for pid in pids:
-        p = process_placement(root, pid, topology)
+        p = process_placement(machine, pid)
         if p is not None:
             out.append(p)
     return tuple(out)

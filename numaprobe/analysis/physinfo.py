@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from numaprobe.model.topology import Note, Topology
+from numaprobe.model.machine import Machine
+from numaprobe.model.topology import Topology
+from numaprobe.notes import Note
 
 IntOrList = Union[int, Tuple[int, ...]]
 BELOW_4G_ZONES = ("DMA", "DMA32")
@@ -163,16 +165,8 @@ def build_physinfo(topo: Topology, zones: Sequence = (), cpu_mhz: Optional[float
     )
 
 
-def read_physinfo(root) -> Physinfo:
-    from numaprobe.model.build import build_topology
-    from numaprobe.readers.cpus import read_cpuinfo
-    from numaprobe.readers.zoneinfo import read_zoneinfo
-
-    topo = build_topology(root)
-    info = read_cpuinfo(root)
-    first = next((c.id for c in topo.online_cpus), None)
-    mhz = info[first].mhz if first in info else None
-    return build_physinfo(topo, read_zoneinfo(root), mhz)
+def machine_physinfo(machine: Machine) -> Physinfo:
+    return build_physinfo(machine.topology, machine.heap.zoneinfo, machine.cpu_mhz)
 
 
 def _fmt(ids: Sequence[int]) -> str:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
+from numaprobe.cli.common import emit, json_option, load_machine, root_option
 
 
 class Format(str, Enum):
@@ -52,7 +52,6 @@ def advise_command(
     from numaprobe.render.jsonout import dumps
     from numaprobe.advise.search import PlacementRequest
     from numaprobe.errors import InputError
-    from numaprobe.model.build import build_topology
 
     fmt = "json" if as_json else fmt.value
     mode = mode.value
@@ -62,13 +61,13 @@ def advise_command(
     memory_bytes = advice.parse_size(memory)
     huge = advice.parse_hugepages(hugepages)
     advice.check_request(vcpus, memory_bytes, mode, count)
-    src = open_root_or_fail(root)
-    topo = build_topology(src)
+    machine = load_machine(root)
+    topo = machine.topology
     req = PlacementRequest(vcpus=vcpus, memory_bytes=memory_bytes, hugepage_bytes=huge, mode=mode)
     if device:
         address, node = advice.device_node(topo, device)
         req = replace(req, device=address, device_node=node)
-    inp = advice.input_from_root(src, topo, sample)
+    inp = advice.input_from_machine(machine, sample)
     result = advice.advise(inp, req, count)
     if fmt == "json":
         emit(dumps(render.to_json(result)))

@@ -15,9 +15,9 @@ def capture_command(
     no_dmesg: bool = typer.Option(False, "--no-dmesg", help="Do not include the kernel log."),
 ) -> None:
     """Snapshot this host's NUMA-relevant /sys and /proc (and ACPI tables when readable) into a tarball."""
-    from numaprobe.source.capture import write_capture
+    from numaprobe.model.capture import capture_host
 
-    result = write_capture(out, pids=pids or (), with_dmesg=not no_dmesg)
+    result = capture_host(out, pids=pids or (), with_dmesg=not no_dmesg)
     typer.echo("numaprobe: wrote %s (%d files, %d links, %d unreadable)" % (
         result.path, result.files, result.links, len(result.unreadable)), err=True)
 

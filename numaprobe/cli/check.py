@@ -6,17 +6,17 @@ from typing import Optional
 
 import typer
 
-from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
+from numaprobe.cli.common import emit, json_option, load_machine, root_option
 
 
 def check_command(root: Optional[str] = root_option(), as_json: bool = json_option()) -> None:
     """Report each disagreement between firmware tables and the kernel. Exit 0: no errors, 1: errors, 2: misuse."""
 
     from numaprobe import SCHEMA_VERSION
-    from numaprobe.analysis.crosscheck import check_root, summarize
+    from numaprobe.analysis.crosscheck import crosscheck, summarize
     from numaprobe.render.jsonout import dumps
 
-    findings = check_root(open_root_or_fail(root))
+    findings = crosscheck(load_machine(root))
     summary = summarize(findings)
     if as_json:
         doc = {"schema_version": SCHEMA_VERSION, "findings": [f.to_json() for f in findings], "summary": summary}

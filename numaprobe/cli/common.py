@@ -18,10 +18,11 @@ def json_option() -> bool:
     return typer.Option(False, "--json", help="Print a versioned JSON document (see docs/json.md).")
 
 
-def open_root_or_fail(path: Optional[str]):
-    from numaprobe.source.root import open_root
+def load_machine(path: Optional[str], **detail):
+    """The one Machine a command works on, built once (model.gather.load_machine)."""
+    from numaprobe.model.gather import load_machine as load
 
-    return open_root(path)
+    return load(path, **detail)
 
 
 def emit(text: str) -> None:

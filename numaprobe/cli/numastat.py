@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
+from numaprobe.cli.common import emit, json_option, load_machine, root_option
 
 
 class Format(str, Enum):
@@ -32,46 +32,50 @@ def numastat_command(
     as_json: bool = json_option(),
 ) -> None:
     """Per-node memory and allocator state, like numastat and xen_numastat's heap view."""
-    from numaprobe.analysis.heap import heap_report, process_placements
+    from numaprobe.analysis.heap import heap_report
     from numaprobe.render.jsonout import dumps
-    from numaprobe.errors import InputError
     from numaprobe.render import numastat as render
 
     fmt = Format.json if as_json else fmt
-    src = open_root_or_fail(root)
-    report = heap_report(src)
+    machine = load_machine(root, detail_pids=pids, name_pattern=name, guest=domain)
+    report = heap_report(machine)
     procs = None
     if pids or name is not None or domain is not None:
-        from numaprobe.model.build import build_topology
-        from numaprobe.readers.proc_lookup import find_by_pattern, find_domain
-
-        wanted = list(pids or [])
-        if name is not None:
-            import os
-
-            found = find_by_pattern(src, name, exclude=(os.getpid(),) if root is None else ())
-            if not found:
-                raise InputError("no process matches %r" % name)
-            wanted += found
-        if domain is not None:
-            found = find_domain(src, domain)
-            if not found:
-                raise InputError("no QEMU/KVM guest named %r (no -name guest=%s, no libvirt pid file)"
-                                 % (domain, domain))
-            wanted += found
-        wanted = sorted(set(wanted))
-        procs = process_placements(src, wanted, build_topology(src))
-        missing = sorted(set(wanted) - {p.pid for p in procs})
-        if missing and not procs:
-            raise InputError("no such process: %s" % ", ".join(str(p) for p in missing))
-        for pid in missing:
-            typer.echo("numaprobe: warning: process %d vanished or is unreadable" % pid, err=True)
+        procs = _placements(machine, list(pids or []), name, domain)
     if fmt is Format.json:
         emit(dumps(render.to_json(report, procs)))
     elif fmt is Format.prometheus:
         emit(render.to_prometheus(report, procs))
     else:
         emit(render.to_text(report, procs))
+
+
+def _placements(machine, wanted: List[int], name: Optional[str], domain: Optional[str]):
+    from numaprobe.analysis.heap import process_placements
+    from numaprobe.errors import InputError
+    from numaprobe.model.processes import guest_pids, matching_name
+
+    if name is not None:
+        import os
+
+        exclude = (os.getpid(),) if machine.topology.source.kind == "live" else ()
+        found = matching_name(machine.processes, name, exclude)
+        if not found:
+            raise InputError("no process matches %r" % name)
+        wanted += found
+    if domain is not None:
+        found = guest_pids(machine.processes, machine.libvirt_pids, domain)
+        if not found:
+            raise InputError("no QEMU/KVM guest named %r (no -name guest=%s, no libvirt pid file)" % (domain, domain))
+        wanted += found
+    wanted = sorted(set(wanted))
+    procs = process_placements(machine, wanted)
+    missing = sorted(set(wanted) - {p.pid for p in procs})
+    if missing and not procs:
+        raise InputError("no such process: %s" % ", ".join(str(p) for p in missing))
+    for pid in missing:
+        typer.echo("numaprobe: warning: process %d vanished or is unreadable" % pid, err=True)
+    return procs
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
+from numaprobe.cli.common import emit, json_option, load_machine, root_option
 
 
 class Seed(str, Enum):
@@ -30,7 +30,6 @@ def simulate_command(
     """Where each domain's memory would land, its locality, and the heap left per node, zone and order."""
     from numaprobe.errors import InputError
     from numaprobe.render.jsonout import dumps
-    from numaprobe.model.build import build_topology
     from numaprobe.render import simulate as render
     from numaprobe.sim.buddy import AllocationError
     from numaprobe.sim.populate import populate
@@ -38,9 +37,7 @@ def simulate_command(
 
     seed = seed.value
     requests = [parse_domain(d) for d in domains]
-    src = open_root_or_fail(root)
-    topo = build_topology(src)
-    alloc, notes = seed_allocator(src, topo, seed)
+    alloc, notes = seed_allocator(load_machine(root), seed)
     placements = []
     for req in requests:
         try:

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from numaprobe.cli.common import emit, json_option, open_root_or_fail, root_option
+from numaprobe.cli.common import emit, json_option, load_machine, root_option
 
 
 def tables_command(
@@ -20,7 +20,7 @@ def tables_command(
     """Decode the ACPI NUMA tables (SRAT, SLIT, HMAT): every entry, with notes on what firmware got wrong."""
 
     from numaprobe import SCHEMA_VERSION
-    from numaprobe.acpi import AcpiTableError, load_numa_tables
+    from numaprobe.acpi import AcpiTableError
     from numaprobe.render.jsonout import dumps
     from numaprobe.acpi.files import read_table_file
     from numaprobe.errors import InputError
@@ -37,7 +37,7 @@ def tables_command(
             except AcpiTableError as e:
                 raise InputError(str(e)) from None
     else:
-        found = load_numa_tables(open_root_or_fail(root))
+        found = load_machine(root).tables
         tables = [t for t in (found.srat, found.slit, found.hmat) if t is not None]
         notes = found.notes
     if as_json:

@@ -82,11 +82,11 @@ def _group_ids(groups: Dict[Tuple[int, ...], List[int]], file_ids: Dict[Tuple[in
     return {g: i for i, g in enumerate(ordered)}
 
 
-def _build_cpus(root: Root, node_of: Dict[int, int], notes: List[Note]) -> Tuple[Tuple[Cpu, ...], Set[int]]:
+def _build_cpus(root: Root, node_of: Dict[int, int], notes: List[Note],
+                cpuinfo: Dict[int, cpu_reader.CpuinfoEntry]) -> Tuple[Tuple[Cpu, ...], Set[int]]:
     dir_ids = cpu_reader.list_cpu_dirs(root)
     raw = {c: cpu_reader.read_cpu(root, c) for c in dir_ids}
     online = _online_cpus(root, raw, notes)
-    cpuinfo = cpu_reader.read_cpuinfo(root)
 
     in_nodes_only = sorted(set(node_of) - set(raw))
     if in_nodes_only:
@@ -202,7 +202,8 @@ def _build_devices(root: Root) -> Tuple[Device, ...]:
                         device=d.device, pci_class=d.pci_class) for d in read_pci_devices(root))
 
 
-def build_topology(root: Root) -> Topology:
+def build_topology(root: Root, cpuinfo: Optional[Dict[int, cpu_reader.CpuinfoEntry]] = None) -> Topology:
+    """`cpuinfo`: /proc/cpuinfo as read_cpuinfo parsed it, when the caller has read it already."""
     notes: List[Note] = []
     node_ids = _node_ids(root, notes)
     raw_nodes = [node_reader.read_node(root, n) for n in node_ids]
@@ -227,7 +228,7 @@ def build_topology(root: Root) -> Topology:
         for c in rn.cpus or ():
             node_of.setdefault(c, rn.id)
 
-    cpus, online = _build_cpus(root, node_of, notes)
+    cpus, online = _build_cpus(root, node_of, notes, cpu_reader.read_cpuinfo(root) if cpuinfo is None else cpuinfo)
     if not node_ids:
         notes.append(Note("no-numa-nodes", "no sys/devices/system/node: a kernel without NUMA; one node 0 "
                           "holding all CPUs and memory is assumed"))

@@ -5,13 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
+from numaprobe.notes import Note
 
-@dataclass(frozen=True)
-class Note:
-    """An oddity met while reading: never a crash, never silent loss. `code` is stable, `message` is for people."""
-
-    code: str
-    message: str
+__all__ = ["Cpu", "Device", "HugePages", "Node", "Note", "Package", "Source", "Topology"]
 
 
 @dataclass(frozen=True)

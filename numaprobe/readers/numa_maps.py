@@ -105,9 +105,10 @@ def huge_page_size(root: Root) -> int:
     return 2 << 20
 
 
-def read_numa_maps(root: Root, pid: int) -> Optional[NumaMaps]:
-    """None when the process is gone or its numa_maps is unreadable (another user's process, no NUMA kernel)."""
+def read_numa_maps(root: Root, pid: int, huge: Optional[int] = None) -> Optional[NumaMaps]:
+    """None when the process is gone or its numa_maps is unreadable (another user's process, no NUMA kernel).
+    `huge`: the default huge page size, when already known (huge_page_size)."""
     text = root.read_text("proc/%d/numa_maps" % pid)
     if text is None:
         return None
-    return parse_numa_maps(text, huge_page_size=huge_page_size(root))
+    return parse_numa_maps(text, huge_page_size=huge if huge is not None else huge_page_size(root))

@@ -7,24 +7,14 @@ proc/PID/task/TID/stat (field 39, the CPU the thread last ran on); for guests al
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from numaprobe.readers.cpumask import parse_cpulist
 from numaprobe.readers.cpuset import parse_status
 from numaprobe.source.root import Root
 
 LIBVIRT_PID_DIRS = ("run/libvirt/qemu", "var/run/libvirt/qemu")
-
-
-@dataclass(frozen=True)
-class ProcessInfo:
-    pid: int
-    name: str  # status Name (the kernel's comm, 15 characters at most)
-    cmdline: Tuple[str, ...]
-    cpus_allowed: Optional[Tuple[int, ...]]
-    mems_allowed: Optional[Tuple[int, ...]]
-    last_cpus: Tuple[int, ...]  # distinct CPUs the threads last ran on, sorted
+KTHREADD_PID = 2
 
 
 def list_pids(root: Root) -> Tuple[int, ...]:
@@ -50,11 +40,33 @@ def _last_cpu(stat: Optional[str]) -> Optional[int]:
         return None
 
 
-def read_process(root: Root, pid: int) -> Optional[ProcessInfo]:
-    status_text = root.read_text("proc/%d/status" % pid)
-    if status_text is None:
-        return None
-    status = parse_status(status_text)
+def read_status(root: Root, pid: int) -> Optional[Dict[str, str]]:
+    """proc/PID/status as a dict, None when the process is gone or unreadable."""
+    text = root.read_text("proc/%d/status" % pid)
+    return None if text is None else parse_status(text)
+
+
+def is_kernel_thread(pid: int, status: Dict[str, str]) -> bool:
+    # "Kthread:" exists since Linux 6.x; before that, kthreadd (pid 2) is every kernel thread's parent.
+    if status.get("Kthread") == "1":
+        return True
+    return pid == KTHREADD_PID or status.get("PPid") == str(KTHREADD_PID)
+
+
+def process_from_status(cls: Any, pid: int, status: Dict[str, str], cmdline: Tuple[str, ...]) -> Any:
+    """cls (model.machine.Process) from what status and cmdline say."""
+    try:
+        threads = int(status.get("Threads", "1"))
+    except ValueError:
+        threads = 1
+    return cls(pid=pid, name=status.get("Name", ""), cmdline=cmdline,
+               cpus_allowed=parse_cpulist(status.get("Cpus_allowed_list")),
+               mems_allowed=parse_cpulist(status.get("Mems_allowed_list")), threads=threads,
+               kernel_thread=is_kernel_thread(pid, status))
+
+
+def read_last_cpus(root: Root, pid: int) -> Tuple[int, ...]:
+    """The distinct CPUs the process's threads last ran on, sorted."""
     cpus = set()
     tids = [t for t in root.try_listdir("proc/%d/task" % pid) if t.isdigit()] or [str(pid)]
     for tid in tids:
@@ -63,25 +75,20 @@ def read_process(root: Root, pid: int) -> Optional[ProcessInfo]:
             c = _last_cpu(root.read_text("proc/%d/stat" % pid))
         if c is not None:
             cpus.add(c)
-    return ProcessInfo(pid=pid, name=status.get("Name", ""), cmdline=read_cmdline(root, pid),
-                       cpus_allowed=parse_cpulist(status.get("Cpus_allowed_list")),
-                       mems_allowed=parse_cpulist(status.get("Mems_allowed_list")), last_cpus=tuple(sorted(cpus)))
+    return tuple(sorted(cpus))
 
 
-def find_by_pattern(root: Root, pattern: str, exclude: Tuple[int, ...] = ()) -> Tuple[int, ...]:
-    """PIDs whose command line or name contains `pattern` (as `numastat -p PATTERN` matches /proc/*/cmdline).
-
-    `exclude`: our own pid on a live host, whose command line holds the pattern too.
-    """
-    out = []
-    for pid in list_pids(root):
-        if pid in exclude:
-            continue
-        args = read_cmdline(root, pid)
-        name = parse_status(root.read_text("proc/%d/status" % pid) or "").get("Name", "")
-        if pattern in " ".join(args) or pattern in name:
-            out.append(pid)
-    return tuple(out)
+def read_libvirt_pids(root: Root) -> Tuple[Tuple[str, int], ...]:
+    """(guest name, pid) from libvirt's pid files; the first directory that has a guest's file wins."""
+    found: Dict[str, int] = {}
+    for d in LIBVIRT_PID_DIRS:
+        for name in root.try_listdir(d):
+            if not name.endswith(".pid") or name[:-4] in found:
+                continue
+            text = root.read_text("%s/%s" % (d, name))
+            if text and text.strip().isdigit():
+                found[name[:-4]] = int(text.strip())
+    return tuple(sorted(found.items()))
 
 
 def qemu_guest_name(args: Tuple[str, ...]) -> Optional[str]:
@@ -97,18 +104,3 @@ def qemu_guest_name(args: Tuple[str, ...]) -> Optional[str]:
             if parts and "=" not in parts[0]:
                 return parts[0].replace(",,", ",")
     return None
-
-
-def find_domain(root: Root, name: str) -> Tuple[int, ...]:
-    """PIDs of the QEMU/KVM guest `name`: libvirt's pid file first, else QEMU command lines."""
-    found: List[int] = []
-    for d in LIBVIRT_PID_DIRS:
-        text = root.read_text("%s/%s.pid" % (d, name))
-        if text and text.strip().isdigit():
-            found.append(int(text.strip()))
-            break
-    if not found:
-        for pid in list_pids(root):
-            if qemu_guest_name(read_cmdline(root, pid)) == name:
-                found.append(pid)
-    return tuple(sorted(set(found)))

@@ -8,7 +8,7 @@ from typing import Dict, List, Tuple
 from numaprobe.errors import InputError
 from numaprobe.sim.buddy import XEN, ZONE_NAMES, BuddyAllocator, BuddyConfig, Chunk, xen_dma_bitsize
 from numaprobe.sim.populate import POLICIES, DomainRequest
-from numaprobe.source.root import Root
+from numaprobe.model.machine import Machine
 
 SEEDS = ("firmware", "live")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)
@@ -25,16 +25,17 @@ def _distances(topology) -> Dict[Tuple[int, int], int]:
     return out
 
 
-def seed_allocator(root: Root, topology, seed: str) -> Tuple[BuddyAllocator, List[str]]:
+def seed_allocator(machine: Machine, seed: str) -> Tuple[BuddyAllocator, List[str]]:
     """(allocator, notes). firmware: every RAM chunk free, Xen's top order 18 (the hypervisor's heap at boot);
     live: /proc/buddyinfo's counts with Linux's orders (synthetic addresses)."""
     notes: List[str] = []
+    topology = machine.topology
     cpu_nodes = [n.id for n in topology.nodes if n.has_cpu]
     dist = _distances(topology)
     if seed == "firmware":
         from numaprobe.analysis.chunks import memory_chunks
 
-        cm = memory_chunks(root)
+        cm = memory_chunks(machine)
         notes += [n.message for n in cm.notes]
         chunks = tuple(Chunk(c.node, c.zone, c.start, c.end) for c in cm.chunks)
         if not chunks:
@@ -52,9 +53,7 @@ def seed_allocator(root: Root, topology, seed: str) -> Tuple[BuddyAllocator, Lis
             notes.append("Xen's dma_bitsize would be %d on this machine: only the DMA zone is kept for last" % bits)
         return alloc, notes
     if seed == "live":
-        from numaprobe.readers.buddyinfo import read_buddyinfo
-
-        buddy = read_buddyinfo(root)
+        buddy = machine.heap.buddyinfo
         if not buddy:
             raise InputError("no proc/buddyinfo to seed from")
         zones = list(ZONE_NAMES) + [z for z in dict.fromkeys(b.zone for b in buddy) if z not in ZONE_NAMES]

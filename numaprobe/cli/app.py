@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "simulate",
     "advise",
     "capture",
+    "snapshot",
 )
 
 app = typer.Typer(

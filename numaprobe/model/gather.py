@@ -125,8 +125,29 @@ def build_machine(root: Root, detail_pids: Optional[Collection[int]] = None, det
 
 
 def load_machine(path: Optional[str], **detail) -> Machine:
-    """The Machine at `path`: the live host (None or "/"), a captured directory or tarball (source.root.open_root).
-    `detail`: build_machine's process-detail arguments. Raises InputError with one line for unusable input."""
+    """The Machine at `path`: the live host (None or "/"), a snapshot (model/snapshot.py), or a captured directory
+    or tarball (source.root.open_root). `detail`: build_machine's process-detail arguments (a snapshot holds
+    what it holds). Raises InputError with one line for unusable input."""
     from numaprobe.source.root import open_root
 
+    if path is not None and _is_snapshot_file(path):
+        from numaprobe.model.snapshot import read_snapshot
+
+        return read_snapshot(path)
     return build_machine(open_root(path), **detail)
+
+
+def _is_snapshot_file(path: str) -> bool:
+    import os
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return False  # open_root says why, in its one line
+    from numaprobe.model.snapshot import looks_like_snapshot
+
+    return looks_like_snapshot(head)

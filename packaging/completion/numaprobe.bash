@@ -26,7 +26,7 @@ _numaprobe()
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '-V --version -h --help' -- "$cur"))
             else
-                COMPREPLY=($(compgen -W 'advise capture check numastat physinfo probe simulate tables' -- "$cur"))
+                COMPREPLY=($(compgen -W 'advise capture check numastat physinfo probe simulate snapshot tables' -- "$cur"))
             fi
             ;;
         advise)
@@ -92,6 +92,14 @@ _numaprobe()
             esac
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '-d --domain --seed -r --root --json -h --help' -- "$cur"))
+            fi
+            ;;
+        snapshot)
+            case $prev in
+                -r|--root) _numaprobe_files; return ;;
+            esac
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W '-r --root -h --help' -- "$cur"))
             fi
             ;;
         tables)

@@ -10,8 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numaprobe.advise import synthetic
-from numaprobe.advise.search import (PlacementInput, PlacementRequest, brute_force, decide, place_sequence,
-                                     placement_input)
+from numaprobe.advise.decide import decide, place_sequence
+from numaprobe.advise.inputs import placement_input
+from numaprobe.advise.search import brute_force
+from numaprobe.advise.types import PlacementInput, PlacementRequest
 
 G = 1 << 30
 
@@ -54,17 +56,21 @@ def test_search_equals_brute_force(case):
         assert got.chosen.key == want.key
 
 
-def test_asymmetric_uses_the_memory_only_node_as_nearest_memory():
-    # T4: 300 GiB for 8 vCPUs. n0 holds 192, the rest must come from n2 (distance 14) rather than n1 (21):
-    # D = (192*10 + 108*14) / (300*10) = 1.144
+def test_asymmetric_keeps_to_the_cpu_nodes_while_they_hold_the_memory():
+    # T4: 300 GiB for 8 vCPUs. The CPU nodes hold 192 + 128 GiB, so memory-only node 2 (a slower tier) is not
+    # used: n0's 192 GiB, then 108 GiB of n1 (distance 21): D = (192*10 + 108*21) / 3000 = 1.396
     inp = placement_input(synthetic.asymmetric())
     p = decide(inp, PlacementRequest(8, 300 * G))
-    assert p.chosen.nodes == (0, 2)
-    assert dict(p.chosen.bytes_by_node) == {0: 192 * G, 2: 108 * G}
-    assert p.chosen.distance_weighted == pytest.approx(1.144)
-    assert p.cpus == tuple(range(24))
-    assert p.candidates[0].nodes == (0, 1) and "less compact" in p.candidates[0].reason
-    assert "cpu-less-memory" in [n.code for n in p.notes]
+    assert p.chosen.nodes == (0, 1)
+    assert dict(p.chosen.bytes_by_node) == {0: 192 * G, 1: 108 * G}
+    assert p.chosen.distance_weighted == pytest.approx(1.396)
+    assert "slow-tier-memory" not in [n.code for n in p.notes]
+    # 400 GiB does not fit the CPU nodes (320): then node 2 joins, nearest first from node 0 (14 before 21):
+    # 192 on n0, 208 on n2: D = (192*10 + 208*14) / 4000 = 1.208
+    p = decide(inp, PlacementRequest(8, 400 * G))
+    assert p.chosen.nodes == (0, 2) and dict(p.chosen.bytes_by_node) == {0: 192 * G, 2: 208 * G}
+    assert p.chosen.distance_weighted == pytest.approx(1.208)
+    assert "slow-tier-memory" in [n.code for n in p.notes]
 
 
 def test_snc_keeps_a_two_node_domain_on_one_socket():
@@ -118,7 +124,7 @@ def test_infeasible_says_what_is_missing_and_the_best_partial():
     assert p.missing == ("64 vCPUs asked, the host has 40 CPUs",)
     assert p.chosen is not None and "partial-option" in [n.code for n in p.notes]
     p = decide(placement_input(synthetic.snc2()), PlacementRequest(4, 600 * G))
-    assert "600 GiB asked, 512 GiB of free memory (short by 88 GiB)" in p.missing[0]
+    assert "600 GiB asked, 512 GiB of usable memory (short by 88 GiB)" in p.missing[0]
 
 
 def test_hugepages_use_only_free_huge_pages():

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from oracles import FIXTURES
-from numaprobe.advise.advice import parse_size
+from numaprobe.units import parse_size
 from numaprobe.errors import InputError
 
 CAPTURE = FIXTURES / "4s4c-8node-nps2-uneven.tar.gz"
@@ -19,22 +19,35 @@ def _root():
     return str(CAPTURE)
 
 
-@pytest.mark.parametrize("text,value", [("512M", 512 << 20), ("16G", 16 << 30), ("1T", 1 << 40),
-                                        ("16GiB", 16 << 30), ("1.5G", 3 << 29), ("4096", 4096), ("2k", 2048)])
+# expected values by hand: K, M, G, T are powers of 1024
+@pytest.mark.parametrize("text,value", [("512M", 512 * 1024 ** 2), ("16G", 16 * 1024 ** 3), ("1T", 1024 ** 4),
+                                        ("16GiB", 16 * 1024 ** 3), ("1.5G", 1536 * 1024 ** 2), ("4k", 4096),
+                                        ("2MB", 2 * 1024 ** 2)])
 def test_sizes(text, value):
     assert parse_size(text) == value
 
 
-@pytest.mark.parametrize("text", ["", "G", "16X", "-1G", "0", "1.3B", "16 GB x"])
+# no unit (1024 meant 1 GiB to whoever typed it, not 1024 bytes), less than a 4 KiB page, not whole bytes
+@pytest.mark.parametrize("text", ["", "G", "16X", "-1G", "0", "0K", "1.3B", "16 GB x", "1024", "4096", "2k",
+                                  "1.0000001G"])
 def test_bad_sizes(text):
     with pytest.raises(InputError):
         parse_size(text)
 
 
-def test_bad_size_is_one_line_exit_2(cli):
-    code, out, err = cli("advise", "--vcpus", "2", "--memory", "lots")
+@pytest.mark.parametrize("memory", ["lots", "1024", "2K"])
+def test_bad_size_is_one_line_exit_2_with_an_example(cli, memory):
+    code, out, err = cli("advise", "--vcpus", "2", "--memory", memory)
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith("numaprobe: error: bad size 'lots'")
+    assert err.count("\n") == 1 and err.startswith("numaprobe: error: bad --memory %r" % memory)
+    assert "e.g. 512M" in err
+
+
+def test_memory_that_xl_and_libvirt_cannot_carry_exactly_is_exit_2(cli):
+    # xl's memory= and guest cells are whole MiB; huge-page backed memory is whole pages
+    for args in (["--memory", "1025K"], ["--memory", "3M", "--hugepages", "2M"]):
+        code, out, err = cli("advise", "--vcpus", "2", *args, "--root", _root())
+        assert code == 2 and err.count("\n") == 1 and "e.g." in err, err
 
 
 @pytest.mark.parametrize("args", [["--mode", "loose"], ["--hugepages", "4M"], ["--format", "yaml"],
@@ -118,6 +131,11 @@ def test_hmat_latencies_replace_the_slit_when_the_firmware_has_them(cli):
     code, out, err = cli("advise", "--vcpus", "2", "--memory", "1200M", "--json", "--root", str(capture))
     doc = json.loads(out)
     assert code == 0 and doc["search"]["cost_source"] == "HMAT"
-    # node 1's CPUs and its free memory first, the rest on node 0 (140 ns) rather than node 2 (300 ns)
-    assert doc["placement"]["cpu_nodes"] == [1] and doc["placement"]["nodes"] == [0, 1]
+    # usable by hand from the capture (MemFree + SReclaimable - zone high watermarks x 4 KiB, whole MiB):
+    # node 0 947720 + 8468 - 11174*4 kB = 890 MiB, node 1 949192 + 304 - 11034*4 kB = 884 MiB; node 2 is CPU-less
+    # (a slower tier, unused while the CPU nodes hold 1200 MiB). vCPUs on node 0: D = (890*80 + 310*140) / 96000
+    # = 1.19375; on node 1: (884*80 + 316*140) / 96000 = 1.1975. So node 0 runs the vCPUs.
+    assert doc["placement"]["cpu_nodes"] == [0] and doc["placement"]["nodes"] == [0, 1]
+    assert doc["placement"]["bytes_by_node"] == {"0": 890 << 20, "1": 310 << 20}
+    assert doc["placement"]["distance_weighted"] == pytest.approx(1.19375)
     assert "cost-source" in [n["code"] for n in doc["notes"]]

@@ -64,6 +64,10 @@ BAD = {
     "device": ["zz", "0000:ff:1f.7", "../../../etc/passwd"],  # "" means no device
     "hugepages": ["3M", "bogus", "", "2"],
     "mode": ["bogus", ""],
+    "reserve": ["-1", "100", "nan", "abc"],
+    "nodes": ["zz", "", "3-1"],
+    "cpus": ["zz", "", "-1"],
+    "libvirt_version": ["nine", "", "9.x", "1.2.3.4"],
     "seed": ["bogus", ""],
     ("simulate", "domains"): [
         "x", "", ":vcpus=1,memory=1G", "x:vcpus=2,memory=12Q", "x:vcpus=abc,memory=1G", "x:vcpus=0,memory=1G",

@@ -197,16 +197,14 @@ SIZE_TEXT = st.one_of(st.text(max_size=30), st.builds(lambda n, u: n + u, NUMBER
 @BOUNDED
 @given(text=SIZE_TEXT)
 def test_size_parsers_accept_or_raise_input_error(text):
-    from numaprobe.advise.advice import parse_size as advise_size
     from numaprobe.errors import InputError
-    from numaprobe.sim.seed import parse_size as sim_size
+    from numaprobe.units import parse_size
 
-    for parse in (advise_size, sim_size):
-        try:
-            value = parse(text)
-        except InputError:
-            continue
-        assert isinstance(value, int) and value > 0, (text, value)
+    try:
+        value = parse_size(text)
+    except InputError:
+        return
+    assert isinstance(value, int) and value >= 4096, (text, value)
 
 
 @BOUNDED

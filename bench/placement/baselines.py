@@ -15,7 +15,8 @@ from typing import Dict, List, Optional, Tuple
 
 from harness import UNIT, Host
 
-from numaprobe.advise.search import PlacementInput, PlacementRequest, decide as np_decide
+from numaprobe.advise.decide import decide as np_decide
+from numaprobe.advise.types import PlacementInput, PlacementRequest
 
 
 @dataclass

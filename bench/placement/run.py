@@ -25,7 +25,8 @@ from harness import (GIB_UNITS, UNIT, Domain, Host, Stats, churn_trace, fill_dra
                      flavor_scale, fragmentation, locality, single_node, spill, spread_vcpus)
 
 from numaprobe.advise import synthetic  # noqa: E402
-from numaprobe.advise.search import PlacementRequest, brute_force  # noqa: E402
+from numaprobe.advise.search import brute_force  # noqa: E402
+from numaprobe.advise.types import PlacementRequest  # noqa: E402
 
 LOADS = (0.6, 0.85, 1.0, 1.15)
 
@@ -271,7 +272,7 @@ def gap_study(out=print, trials: int = 100) -> str:
     """numaprobe's search beyond EXACT_NODES against exhaustive search of the smallest feasible size."""
     import itertools
 
-    from numaprobe.advise import search as S
+    from numaprobe.advise import decide as D, inputs as I, search as S, types as T
 
     lines = ["#### numaprobe search beyond 16 nodes (seeded nearest-neighbour sets) vs exhaustive", "",
              "| topology | requests | same answer | same D | more nodes | D gap mean | D gap max | t med ms | "
@@ -279,18 +280,18 @@ def gap_study(out=print, trials: int = 100) -> str:
     for sockets, per in ((4, 8), (8, 8)):
         topo = synthetic.grid(sockets, per, hop=2)
         rng = random.Random(5)
-        base = S.placement_input(topo)
+        base = I.placement_input(topo)
         same = same_d = more = 0
         gaps, times = [], []
         for _ in range(trials):
             free = tuple(int(n.memory_free_bytes * rng.uniform(0.1, 1.0)) // UNIT * UNIT for n in topo.nodes)
             busy = tuple(float(rng.randint(0, 16)) for _ in topo.nodes)
-            inp = S.PlacementInput(**{**base.__dict__, "free_bytes": free, "busy": busy})
+            inp = T.PlacementInput(**{**base.__dict__, "free_bytes": free, "busy": busy})
             v = rng.choice((4, 8, 16, 24, 32, 40))
             m = rng.choice((8, 32, 64, 96, 128, 200)) << 30
-            req = S.PlacementRequest(v, m)
+            req = T.PlacementRequest(v, m)
             t0 = time.perf_counter()
-            got = S.decide(inp, req, keep=0)
+            got = D.decide(inp, req, keep=0)
             times.append(time.perf_counter() - t0)
             # exhaustive over the smallest feasible size (size is the first key, so this is the optimum)
             pool = S.memory_pool(inp, None)

@@ -4,30 +4,17 @@ advise/search.py, the rendering render/advise.py."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from numaprobe.advise.search import MODES, Placement, PlacementInput, PlacementRequest, place_in_turn
+from numaprobe.advise.decide import place_in_turn
+from numaprobe.advise.types import MODES, Placement, PlacementInput, PlacementRequest
 from numaprobe.errors import InputError
 from numaprobe.model.machine import Machine
 from numaprobe.model.topology import Topology
 
-_UNITS = {"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(I?B)?\s*$", re.IGNORECASE)
 HUGEPAGE_SIZES = {"2M": 2 << 20, "1G": 1 << 30}
 MAX_COUNT = 4096  # each domain is one search; more is a typo, not a plan
-
-
-def parse_size(text: str) -> int:
-    """'512M', '16G', '1T', '16GiB', '1.5G' -> bytes (binary units; a bare number is bytes)."""
-    m = _SIZE.match(text or "")
-    if not m:
-        raise InputError("bad size %r: use a number with K, M, G or T (e.g. 512M, 16G, 16GiB)" % text)
-    value = float(m.group(1)) * (1 << _UNITS[m.group(2).upper()])
-    if value <= 0 or value != int(value):
-        raise InputError("bad size %r: must be a positive whole number of bytes" % text)
-    return int(value)
 
 
 def parse_hugepages(text: Optional[str]) -> Optional[int]:
@@ -50,7 +37,31 @@ def device_node(topology: Topology, address: str) -> Tuple[str, Optional[int]]:
     raise InputError("no PCI device %s on this machine" % address)
 
 
-def check_request(vcpus: int, memory_bytes: int, mode: str, count: int) -> None:
+def parse_id_list(text: Optional[str], what: str) -> Optional[Tuple[int, ...]]:
+    """--nodes / --cpus '0-3,8' -> (0, 1, 2, 3, 8); None when not given."""
+    if text is None:
+        return None
+    from numaprobe.readers.cpumask import parse_cpulist
+
+    ids = parse_cpulist(text) if text.strip() else None
+    if not ids:
+        raise InputError("bad %s %r: use a list like 0-3,8" % (what, text))
+    return ids
+
+
+def check_reserve(pct: Optional[float]) -> None:
+    if pct is not None and not 0 <= pct < 100:
+        raise InputError("bad --reserve %r: a percentage of each node's memory from 0 to 99, e.g. 15" % pct)
+
+
+def check_request(vcpus: int, memory_bytes: int, mode: str, count: int, hugepage_bytes: Optional[int] = None) -> None:
+    """Misuse (exit 2). The memory is a whole number of MiB, or of huge pages: what xl's memory=, guest NUMA
+    cells and QEMU's memory backends can carry exactly."""
+    if memory_bytes % (1 << 20):
+        raise InputError("bad --memory: %d bytes is not a whole number of MiB, e.g. 512M or 16G" % memory_bytes)
+    if hugepage_bytes and memory_bytes % hugepage_bytes:
+        raise InputError("bad --memory: not a whole number of %d MiB huge pages, e.g. --memory 16G"
+                         % (hugepage_bytes >> 20))
     if vcpus < 1:
         raise InputError("--vcpus must be at least 1")
     if mode not in MODES:
@@ -101,18 +112,20 @@ class Advice:
     placements: Tuple[Placement, ...]
     inputs: Tuple[PlacementInput, ...]  # what each domain saw
     splits: Tuple[Dict[int, int], ...]  # each placement's memory as the simulated allocator lays it out
+    libvirt_version: Tuple[int, int] = (9, 0)  # the libvirt whose QEMU driver the XML must satisfy
 
     @property
     def feasible(self) -> bool:
         return all(p.feasible for p in self.placements)
 
 
-def advise(inp: PlacementInput, req: PlacementRequest, count: int = 1) -> Advice:
+def advise(inp: PlacementInput, req: PlacementRequest, count: int = 1,
+           libvirt_version: Tuple[int, int] = (9, 0)) -> Advice:
     turns = place_in_turn(inp, [req] * count)
     seen = tuple(i for i, _ in turns)
     placements = tuple(p for _, p in turns)
     splits = tuple(expected_split(i, p) if p.chosen is not None else {} for i, p in turns)
-    return Advice(inp, placements, seen, splits)
+    return Advice(inp, placements, seen, splits, libvirt_version)
 
 
 def sample_load(seconds: float) -> Dict[int, float]:
@@ -167,10 +180,13 @@ def hmat_latency(machine: Machine) -> Optional[List[List[float]]]:
     return out
 
 
-def input_from_machine(machine: Machine, sample_seconds: Optional[float] = None) -> PlacementInput:
+def input_from_machine(machine: Machine, sample_seconds: Optional[float] = None, limits=None,
+                       reserve_pct: Optional[float] = None) -> PlacementInput:
     """The decision's input for a machine: its topology, the CPUs confined processes hold, sampled load, and
-    HMAT latencies instead of the SLIT when the firmware gives them."""
-    from numaprobe.advise.search import placement_input
+    HMAT latencies instead of the SLIT when the firmware gives them; `limits` (advise.capacity.caller_limits)
+    defaults to the caller's cpuset as the topology recorded it."""
+    from numaprobe.advise.capacity import caller_limits
+    from numaprobe.advise.inputs import placement_input
     from numaprobe.model.processes import committed_cpus, confined
 
     topology = machine.topology
@@ -181,4 +197,5 @@ def input_from_machine(machine: Machine, sample_seconds: Optional[float] = None)
         per_cpu = sample_load(sample_seconds)
         load_by_node = {n.id: sum(per_cpu.get(c, 0.0) for c in n.cpus) for n in topology.nodes}
     return placement_input(topology, committed_cpus=[c for c in committed if c in set(online)],
-                           load_by_node=load_by_node, latency=hmat_latency(machine))
+                           load_by_node=load_by_node, latency=hmat_latency(machine),
+                           limits=limits or caller_limits(topology), reserve_pct=reserve_pct)

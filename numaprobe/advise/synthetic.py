@@ -53,7 +53,8 @@ def make_topology(specs: Sequence[NodeSpec], distances: Sequence[Sequence[int]],
             huge.append(HugePages(size_bytes=GIB, total=spec.free_1g_pages, free=spec.free_1g_pages))
         nodes.append(Node(id=i, cpus=ids, all_cpus=ids, memory_total_bytes=total, memory_free_bytes=free,
                           distances=tuple(int(d) for d in distances[i]), has_cpu=bool(ids),
-                          has_memory=total > 0, hugepages=tuple(huge)))
+                          has_memory=total > 0, hugepages=tuple(huge),
+                          high_watermark_bytes=0))  # an idealised machine: all of it usable
     packages = []
     for pkg in sorted({s.package for s in specs if s.package is not None}):
         pkg_cpus = tuple(c.id for c in cpus if c.package == pkg)

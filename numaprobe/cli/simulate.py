@@ -27,7 +27,8 @@ def simulate_command(
     root: Optional[str] = root_option(),
     as_json: bool = json_option(),
 ) -> None:
-    """Where each domain's memory would land, its locality, and the heap left per node, zone and order."""
+    """Where each domain's memory would land, its locality, and the heap left per node, zone and order; exit 1
+    when a domain could be placed only in part."""
     from numaprobe.errors import InputError
     from numaprobe.render.jsonout import dumps
     from numaprobe.render import simulate as render
@@ -48,6 +49,8 @@ def simulate_command(
         emit(dumps(render.to_json(alloc, seed, placements, notes)))
     else:
         emit(render.to_text(alloc, seed, placements, notes))
+    if not all(p.complete for p in placements):
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
+from numaprobe.model.node_extras import device_memory_nodes, gpu_memory_nodes, high_watermarks
 from numaprobe.model.topology import Cpu, Device, HugePages, Node, Note, Package, Source, Topology
 from numaprobe.readers import cpus as cpu_reader
 from numaprobe.readers import nodes as node_reader
@@ -241,6 +243,7 @@ def build_topology(root: Root, cpuinfo: Optional[Dict[int, cpu_reader.CpuinfoEnt
         notes.append(Note("has-cpu-empty", "node/has_cpu is empty although CPUs are online; CPUs per node come "
                           "from the node cpulists"))
     nodes = []
+    watermarks = high_watermarks(root)
     for rn, row in zip(raw_nodes, rows):
         node_cpus_online = tuple(sorted(c for c in (rn.cpus or ()) if c in online and node_of.get(c) == rn.id))
         all_cpus = tuple(sorted(c for c in (rn.cpus or ()) if node_of.get(c) == rn.id))
@@ -267,7 +270,11 @@ def build_topology(root: Root, cpuinfo: Optional[Dict[int, cpu_reader.CpuinfoEnt
             has_cpu=has_cpu,
             has_memory=has_memory,
             hugepages=tuple(HugePages(h.size_bytes, h.total or 0, h.free or 0) for h in rn.hugepages),
+            memory_reclaimable_bytes=rn.memory_reclaimable_bytes,
+            high_watermark_bytes=watermarks.get(rn.id),
         ))
+    devmem = device_memory_nodes(root, [n.id for n in nodes if not n.has_cpu])
+    nodes = [replace(n, device_memory=devmem.get(n.id)) if n.id in devmem else n for n in nodes]
     if not nodes:
         # A non-NUMA kernel: numactl -H shows one node 0 too.
         nodes.append(Node(id=0, cpus=tuple(sorted(online)), all_cpus=tuple(c.id for c in cpus),
@@ -283,6 +290,10 @@ def build_topology(root: Root, cpuinfo: Optional[Dict[int, cpu_reader.CpuinfoEnt
     _note_nodes_straddling_packages(nodes, packages, notes)
     _note_initiators(root, nodes, notes)
     _note_gpu_memory_nodes(root, notes)
+    for n in nodes:
+        if n.device_memory in ("soft-reserved", "device-initiator"):
+            notes.append(Note("device-memory-node", "node%d is a device's memory (%s): advise leaves it alone "
+                              "unless --allow-device-memory" % (n.id, n.device_memory)))
     allowed = read_allowed_sets(root)
     allowed_cpus = allowed.cpus
     if allowed_cpus is not None:
@@ -352,13 +363,8 @@ def _note_initiators(root: Root, nodes: Sequence[Node], notes: List[Note]) -> No
 
 def _note_gpu_memory_nodes(root: Root, notes: List[Note]) -> None:
     """NVIDIA GPU memory onlined as NUMA nodes (POWER9/Grace). hwloc hides them on POWER unless told to keep."""
-    base = "proc/driver/nvidia/gpus"
-    for gpu in root.try_listdir(base):
-        status = root.read_text("%s/%s/numa_status" % (base, gpu)) or ""
-        for line in status.splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "Node" and value.strip().lstrip("-").isdigit() and int(value) >= 0:
-                notes.append(Note("gpu-memory-node", "node%d is the memory of GPU %s" % (int(value), gpu)))
+    for node, gpu in gpu_memory_nodes(root).items():
+        notes.append(Note("gpu-memory-node", "node%d is the memory of GPU %s" % (node, gpu)))
 
 
 def _note_node_memory_sum(nodes: Sequence[Node], mem_total: Optional[int], notes: List[Note]) -> None:

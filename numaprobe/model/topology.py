@@ -41,6 +41,9 @@ class Node:
     has_cpu: bool
     has_memory: bool
     hugepages: Tuple[HugePages, ...] = ()
+    memory_reclaimable_bytes: Optional[int] = None  # nodeN/meminfo Inactive(file) + SReclaimable
+    high_watermark_bytes: Optional[int] = None  # sum of the node's zones' high watermarks (proc/zoneinfo)
+    device_memory: Optional[str] = None  # why the node is a device's memory: gpu-memory-node, soft-reserved, ...
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ class RawNode:
     memory_free_bytes: Optional[int]
     distance_row: Optional[Tuple[int, ...]]  # as the file says, length unchecked
     hugepages: Tuple[RawHugePages, ...]
+    # what the kernel can reclaim without swapping: Inactive(file) + SReclaimable; None when neither is listed
+    memory_reclaimable_bytes: Optional[int] = None
 
 
 def list_node_dirs(root: Root) -> Tuple[int, ...]:
@@ -86,4 +88,6 @@ def read_node(root: Root, node_id: int) -> RawNode:
         memory_free_bytes=mem.get("MemFree"),
         distance_row=parse_distance_row(root.read_text(base + "/distance")),
         hugepages=read_node_hugepages(root, node_id),
+        memory_reclaimable_bytes=(mem.get("Inactive(file)", 0) + mem.get("SReclaimable", 0)
+                                  if "Inactive(file)" in mem or "SReclaimable" in mem else None),
     )

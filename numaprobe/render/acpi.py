@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Any, Iterable, List, Optional, Sequence
 
 from numaprobe.model.topology import Note
+from numaprobe.units import human_size
 
 
 def _size(n: int) -> str:
-    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if n >= 1 << shift and n % (1 << shift) == 0:
-            return "%d %s" % (n >> shift, unit)
-    if n >= 1 << 20:
-        return "%.1f MiB" % (n / (1 << 20))
-    return "%d B" % n
+    return human_size(n, exact=True)
 
 
 def _header(t: Any) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Dict, List
 
 from numaprobe import SCHEMA_VERSION
-from numaprobe.advise import emit
+from numaprobe.advise import emit, libvirt
 from numaprobe.advise.advice import Advice
-from numaprobe.advise.search import Placement, PlacementInput, PlacementRequest, human_size
+from numaprobe.advise.types import Placement, PlacementInput, PlacementRequest
 from numaprobe.readers.cpumask import format_cpulist
+from numaprobe.units import human_size
 
 
 def _request_json(req: PlacementRequest, count: int) -> dict:
@@ -17,7 +18,7 @@ def _request_json(req: PlacementRequest, count: int) -> dict:
             "mode": req.mode, "device": req.device, "device_node": req.device_node, "count": count}
 
 
-def _domain_json(inp: PlacementInput, p: Placement, split: Dict[int, int]) -> dict:
+def _domain_json(inp: PlacementInput, p: Placement, split: Dict[int, int], version) -> dict:
     c = p.chosen
     placement = None
     if c is not None:
@@ -28,7 +29,7 @@ def _domain_json(inp: PlacementInput, p: Placement, split: Dict[int, int]) -> di
     return {"feasible": p.feasible, "placement": placement,
             "candidates": [{"nodes": list(r.nodes), "score": _score_json(r), "reason": r.reason,
                             "distance_weighted": round(r.distance_weighted, 6)} for r in p.candidates],
-            "config": emit.all_configs(p, inp) if p.feasible else None,
+            "config": emit.all_configs(p, inp, version) if p.feasible else None,
             "notes": [{"code": n.code, "message": n.message} for n in p.notes], "missing": list(p.missing),
             "search": {"exact": p.exact, "evaluated": p.evaluated, "cost_source": inp.cost_source}}
 
@@ -41,7 +42,8 @@ def _score_json(c) -> dict:
 
 def to_json(advice: Advice) -> dict:
     req = advice.placements[0].request
-    domains = [_domain_json(i, p, s) for i, p, s in zip(advice.inputs, advice.placements, advice.splits)]
+    domains = [_domain_json(i, p, s, advice.libvirt_version)
+               for i, p, s in zip(advice.inputs, advice.placements, advice.splits)]
     doc = {"schema_version": SCHEMA_VERSION, "request": _request_json(req, len(domains)),
            "feasible": advice.feasible}
     first = dict(domains[0])
@@ -61,7 +63,7 @@ def config_text(advice: Advice, fmt: str) -> str:
         if fmt == "numactl":
             out.append(emit.numactl_command(p))
         elif fmt == "libvirt":
-            out.append(emit.libvirt_fragment(p))
+            out.append(libvirt.libvirt_fragment(p, inp, advice.libvirt_version))
         elif fmt == "xl":
             out.append(emit.xl_fragment(p, inp))
         else:
@@ -92,11 +94,11 @@ def to_text(advice: Advice) -> str:
         if len(advice.placements) > 1:
             out.append("")
             out.append("domain %d:" % (k + 1))
-        out += _placement_text(i, p, split)
+        out += _placement_text(i, p, split, advice.libvirt_version)
     return "\n".join(out) + "\n"
 
 
-def _placement_text(inp: PlacementInput, p: Placement, split: Dict[int, int]) -> List[str]:
+def _placement_text(inp: PlacementInput, p: Placement, split: Dict[int, int], version) -> List[str]:
     c = p.chosen
     out = []
     if not p.feasible:
@@ -113,9 +115,8 @@ def _placement_text(inp: PlacementInput, p: Placement, split: Dict[int, int]) ->
         out += ["  nodes %-12s %.3f  %s" % (",".join(map(str, r.nodes)), r.distance_weighted, r.reason)
                 for r in p.candidates]
     out += ["note: " + n.message for n in p.notes]
-    cfg = emit.all_configs(p, inp)
-    out.append("numactl: " + cfg["numactl"])
-    for name in ("libvirt", "xl", "systemd"):
+    cfg = emit.all_configs(p, inp, version)
+    for name in ("numactl", "libvirt", "xl", "systemd"):
         out.append("%s:" % name)
         out += ["  " + line for line in cfg[name].splitlines()]
     return out

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional
 from numaprobe import SCHEMA_VERSION
 from numaprobe.model.topology import Topology
 from numaprobe.readers.cpumask import format_cpulist
+from numaprobe.units import human_size
 
 
 def _notes(notes) -> List[Dict[str, str]]:
@@ -73,10 +74,7 @@ def _mib(b: Optional[int]) -> str:
 
 
 def _size(b: int) -> str:
-    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
-        if b >= 1 << shift and b % (1 << shift) == 0 or b >= 10 << shift:
-            return "%d%s" % (b >> shift, unit)
-    return "%dB" % b
+    return human_size(b, exact=True)
 
 
 def topology_to_text(topo: Topology, chunks=None) -> str:

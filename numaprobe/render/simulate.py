@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Sequence
 
 from numaprobe import SCHEMA_VERSION
+from numaprobe.model.topology import Note
 from numaprobe.sim.buddy import BuddyAllocator
 from numaprobe.sim.populate import Placement
 
@@ -32,7 +33,13 @@ def heap_json(alloc: BuddyAllocator) -> List[Dict[str, Any]]:
     return out
 
 
-def to_json(alloc: BuddyAllocator, seed: str, placements: Sequence[Placement], notes: Sequence[str]) -> Dict[str, Any]:
+def partial_notes(placements: Sequence[Placement]) -> List[Note]:
+    """One `partial-placement` note per domain the heap could not hold whole (the run then exits 1)."""
+    return [Note("partial-placement", "%s: only %.0f of %.0f MiB placed"
+                 % (p.name, p.bytes_placed / MiB, p.bytes_requested / MiB)) for p in placements if not p.complete]
+
+
+def to_json(alloc: BuddyAllocator, seed: str, placements: Sequence[Placement], notes: Sequence[Note]) -> Dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "seed": seed,
@@ -47,12 +54,12 @@ def to_json(alloc: BuddyAllocator, seed: str, placements: Sequence[Placement], n
             "local_fraction": round(p.local_fraction, 6), "distance_weighted": round(p.distance_weighted, 6),
         } for p in placements],
         "heap": heap_json(alloc),
-        "notes": list(notes),
+        "complete": all(p.complete for p in placements),
+        "notes": [{"code": n.code, "message": n.message} for n in list(notes) + partial_notes(placements)],
     }
 
 
-
-def to_text(alloc: BuddyAllocator, seed: str, placements: Sequence[Placement], notes: Sequence[str]) -> str:
+def to_text(alloc: BuddyAllocator, seed: str, placements: Sequence[Placement], notes: Sequence[Note]) -> str:
     ps = alloc.config.page_size
     lines = ["Heap seeded from %s (top order %d%s)." % (
         "the firmware memory map" if seed == "firmware" else "live free lists (buddyinfo)", alloc.top,
@@ -65,8 +72,6 @@ def to_text(alloc: BuddyAllocator, seed: str, placements: Sequence[Placement], n
         lines.append("%-16s%-11s%-10s" % (p.name[:15], p.policy, "+".join(str(n) for n in p.nodes_requested))
                      + "".join("%12.0f" % (by.get(n, 0) / MiB) for n in alloc.nodes)
                      + "%8.1f%%%10.3f" % (100 * p.local_fraction, p.distance_weighted))
-        if not p.complete:
-            lines.append("  %s: only %.0f of %.0f MB placed" % (p.name, p.bytes_placed / MiB, p.bytes_requested / MiB))
     lines += ["", "Heap left per node, zone and order (free blocks):"]
     width = alloc.top + 1
     lines.append("%-18s" % "node zone" + "".join("%6d" % o for o in range(width)) + "%12s" % "free MB")
@@ -74,6 +79,6 @@ def to_text(alloc: BuddyAllocator, seed: str, placements: Sequence[Placement], n
         for z in alloc.zones_of(n):
             lines.append("%-18s" % ("%d %s" % (n, z)) + "".join("%6d" % c for c in alloc.free_counts(n, z))
                          + "%12.2f" % (alloc.free_pages(n, z) * ps / MiB))
-    for note in notes:
-        lines.append("note: %s" % note)
+    for note in list(notes) + partial_notes(placements):
+        lines.append("note: %s" % note.message)
     return "\n".join(lines) + "\n"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Dict, List, Tuple
 
 from numaprobe.errors import InputError
+from numaprobe.model.topology import Note
 from numaprobe.sim.buddy import XEN, ZONE_NAMES, BuddyAllocator, BuddyConfig, Chunk, xen_dma_bitsize
 from numaprobe.sim.populate import POLICIES, DomainRequest
 from numaprobe.model.machine import Machine
+from numaprobe.units import parse_size
 
 SEEDS = ("firmware", "live")
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)
-_UNITS = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40}
 
 
 def _distances(topology) -> Dict[Tuple[int, int], int]:
@@ -25,10 +24,10 @@ def _distances(topology) -> Dict[Tuple[int, int], int]:
     return out
 
 
-def seed_allocator(machine: Machine, seed: str) -> Tuple[BuddyAllocator, List[str]]:
+def seed_allocator(machine: Machine, seed: str) -> Tuple[BuddyAllocator, List[Note]]:
     """(allocator, notes). firmware: every RAM chunk free, Xen's top order 18 (the hypervisor's heap at boot);
     live: /proc/buddyinfo's counts with Linux's orders (synthetic addresses)."""
-    notes: List[str] = []
+    notes: List[Note] = []
     topology = machine.topology
     cpu_nodes = [n.id for n in topology.nodes if n.has_cpu]
     dist = _distances(topology)
@@ -36,21 +35,23 @@ def seed_allocator(machine: Machine, seed: str) -> Tuple[BuddyAllocator, List[st
         from numaprobe.analysis.chunks import memory_chunks
 
         cm = memory_chunks(machine)
-        notes += [n.message for n in cm.notes]
+        notes += list(cm.notes)
         chunks = tuple(Chunk(c.node, c.zone, c.start, c.end) for c in cm.chunks)
         if not chunks:
             chunks = _chunks_from_node_totals(topology)
             if not chunks:
                 raise InputError("no memory map to seed from (memmap, iomem, memory blocks and node meminfo all "
                                  "missing)")
-            notes.append("no memory map: one Normal chunk per node of its MemTotal, at synthetic addresses")
+            notes.append(Note("seed-node-totals", "no memory map: one Normal chunk per node of its MemTotal, at "
+                                  "synthetic addresses"))
         nodes = sorted({n.id for n in topology.nodes} | {c.node for c in chunks})
         alloc = BuddyAllocator.from_chunks(chunks, XEN, nodes=nodes, distances=dist, cpu_nodes=cpu_nodes)
         bits = xen_dma_bitsize(chunks)
         if bits is not None and bits < 32:
             # Xen's low memory ends at 2**bits, inside DMA32 here; we keep zone granularity: only DMA is low.
             alloc.xen_low_zones = ("DMA",)
-            notes.append("Xen's dma_bitsize would be %d on this machine: only the DMA zone is kept for last" % bits)
+            notes.append(Note("seed-xen-dma-bitsize", "Xen's dma_bitsize would be %d on this machine: only the DMA "
+                                  "zone is kept for last" % bits))
         return alloc, notes
     if seed == "live":
         buddy = machine.heap.buddyinfo
@@ -76,18 +77,6 @@ def _chunks_from_node_totals(topology) -> List[Chunk]:
             out.append(Chunk(n.id, "Normal", base, base + size))
             base = -(-(base + size) >> 30) << 30
     return out
-
-
-def parse_size(text: str) -> int:
-    m = _SIZE.match(text or "")
-    if not m:
-        raise InputError("bad size %r: use a number with K, M, G or T (e.g. 512M, 16G)" % text)
-    value = float(m.group(1)) * (1 << _UNITS[m.group(2).upper()])
-    if value != int(value):
-        raise InputError("bad size %r: not a whole number of bytes" % text)
-    if value <= 0:  # memory=0 simulated an empty domain instead of saying so (as advise --memory 0 does)
-        raise InputError("bad size %r: must be a positive whole number of bytes" % text)
-    return int(value)
 
 
 def parse_domain(spec: str) -> DomainRequest:
@@ -126,4 +115,4 @@ def parse_domain(spec: str) -> DomainRequest:
             raise InputError("nodes must be at least 1 in --domain %r" % spec)
         if node_list is not None and len(set(node_list)) != len(node_list):
             raise InputError("nodes=%r in --domain %r lists a node twice" % (nodes, spec))
-    return DomainRequest(name, vcpus, parse_size(fields["memory"]), count, node_list, policy)
+    return DomainRequest(name, vcpus, parse_size(fields["memory"], "memory="), count, node_list, policy)

@@ -34,10 +34,10 @@ _numaprobe()
                 --mode) COMPREPLY=($(compgen -W 'strict preferred interleave' -- "$cur")); return ;;
                 --format) COMPREPLY=($(compgen -W 'text json numactl libvirt xl systemd' -- "$cur")); return ;;
                 -r|--root) _numaprobe_files; return ;;
-                --vcpus|--memory|--device|--hugepages|--count|--sample) return ;;
+                --vcpus|--memory|--device|--hugepages|--count|--sample|--reserve|--nodes|--cpus|--libvirt-version) return ;;
             esac
             if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W '--vcpus --memory --device --hugepages --mode --count --sample --format -r --root --json -h --help' -- "$cur"))
+                COMPREPLY=($(compgen -W '--vcpus --memory --device --hugepages --mode --count --sample --format --reserve --nodes --cpus --ignore-cpuset --allow-device-memory --libvirt-version -r --root --json -h --help' -- "$cur"))
             fi
             ;;
         capture)

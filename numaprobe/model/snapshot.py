@@ -59,14 +59,18 @@ def _load_notes(doc: Sequence[Sequence[str]]) -> Tuple[Note, ...]:
 def _node(n: Node) -> Dict[str, Any]:
     return {"id": n.id, "cpus": n.cpus, "all_cpus": n.all_cpus, "memory_total_bytes": n.memory_total_bytes,
             "memory_free_bytes": n.memory_free_bytes, "distances": n.distances, "has_cpu": n.has_cpu,
-            "has_memory": n.has_memory, "hugepages": [[h.size_bytes, h.total, h.free] for h in n.hugepages]}
+            "has_memory": n.has_memory, "hugepages": [[h.size_bytes, h.total, h.free] for h in n.hugepages],
+            "memory_reclaimable_bytes": n.memory_reclaimable_bytes, "high_watermark_bytes": n.high_watermark_bytes,
+            "device_memory": n.device_memory}
 
 
 def _load_node(d: Dict[str, Any]) -> Node:
     return Node(id=d["id"], cpus=tuple(d["cpus"]), all_cpus=tuple(d["all_cpus"]),
                 memory_total_bytes=d["memory_total_bytes"], memory_free_bytes=d["memory_free_bytes"],
                 distances=_tuples(d["distances"]), has_cpu=d["has_cpu"], has_memory=d["has_memory"],
-                hugepages=tuple(HugePages(*h) for h in d["hugepages"]))
+                hugepages=tuple(HugePages(*h) for h in d["hugepages"]),
+                memory_reclaimable_bytes=d.get("memory_reclaimable_bytes"),
+                high_watermark_bytes=d.get("high_watermark_bytes"), device_memory=d.get("device_memory"))
 
 
 def _topology(t: Topology) -> Dict[str, Any]:

@@ -135,6 +135,8 @@ SAMPLES = {
                ["--vcpus", "1", "--memory", "16M", "--format", "libvirt"],
                ["--vcpus", "1", "--memory", "16M", "--format", "systemd"],
                ["--vcpus", "1", "--memory", "16M", "--format", "xl"]],
+    # report writes only the file -o names; to standard output it is as read-only as the others
+    "report": [["-o", "-"], ["-o", "-", "--advise", "vcpus=1,memory=16M"]],
 }
 WRITERS = {"capture"}
 # Exit statuses that are results, not failures: check 1 = firmware errors found, advise 1 = cannot be placed.

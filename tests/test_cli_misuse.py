@@ -81,6 +81,12 @@ BAD = {
     ("numastat", "pids"): ["abc", "-1", "99999999", ""],
     ("numastat", "domain"): ["no-such-guest", ""],
     ("capture", "pids"): ["abc", "1.5", ""],
+    ("report", "output"): OUT_BAD,
+    ("report", "advise"): [
+        "", "vcpus=2", "memory=1G", "vcpus=x,memory=1G", "vcpus=-1,memory=1G", "vcpus=0,memory=1G",
+        "vcpus=2,memory=12Q", "vcpus=2,memory=1G,bogus=1", "vcpus=2,vcpus=3,memory=1G", "vcpus=2,memory=1G,mode=x",
+        "vcpus=2,memory=1G,hugepages=3M", "vcpus=2,memory=1G,device=zz", "vcpus=2,,memory=1G", "vcpus=2;memory=1G",
+    ],
 }
 # Options that accept any value by design (a search pattern); they still get the generic checks.
 ANY_VALUE = {("numastat", "name")}
@@ -221,8 +227,8 @@ def test_misuse_is_one_line_and_exit_2(name, case, extra, how, place, cli, monke
     assert out == "", (argv, out[:300])
     assert one_clean_line(err), (argv, err)
     assert "\x1b" not in err
-    if name == "capture":
-        # nothing left behind by a refused capture; a pre-existing special target is untouched
+    if name in ("capture", "report"):
+        # nothing left behind by a refused capture or report; a pre-existing special target is untouched
         created = set(os.listdir(place)) - set(before)
         assert all(not c.startswith(".") for c in created), created
         for special in ("fifo.tar.gz", "null.tar.gz"):

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "numastat",
     "simulate",
     "advise",
+    "report",
     "capture",
     "snapshot",
 )

@@ -27,14 +27,17 @@ def check_command(root: Optional[str] = root_option(), as_json: bool = json_opti
 
 
 def render_text(findings, summary) -> str:
+    """One line per finding; findings that differ only in the node they name are one line naming the nodes as a
+    range (render/fold.py), and node and CPU lists are ranges ("nodes 0-63")."""
+    from numaprobe.readers.cpumask import format_cpulist
+    from numaprobe.render.fold import fold_findings
+
     lines = []
-    for f in findings:
+    for f in fold_findings(findings):
         where = []
         if f.nodes:
-            where.append("nodes " + ",".join(str(n) for n in f.nodes))
+            where.append("nodes " + format_cpulist(f.nodes))
         if f.cpus:
-            from numaprobe.readers.cpumask import format_cpulist
-
             where.append("cpus " + format_cpulist(f.cpus))
         lines.append("%-7s %s%s: %s" % (f.severity, f.code, " [%s]" % "; ".join(where) if where else "", f.message))
     lines.append("%d error(s), %d warning(s), %d info(s)" % (summary["errors"], summary["warnings"],

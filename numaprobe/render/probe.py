@@ -8,6 +8,7 @@ from numaprobe import SCHEMA_VERSION
 from numaprobe.model.topology import Topology
 from numaprobe.readers.cpumask import format_cpulist
 from numaprobe.units import human_size
+from numaprobe.render import fold
 
 
 def _notes(notes) -> List[Dict[str, str]]:
@@ -78,51 +79,19 @@ def _size(b: int) -> str:
 
 
 def topology_to_text(topo: Topology, chunks=None) -> str:
-    """numactl -H's layout first (users diff against it), then what numactl does not show."""
-    out: List[str] = []
-    ids = [n.id for n in topo.nodes]
-    out.append("available: %d nodes (%s)" % (len(ids), format_cpulist(ids)))
-    # Byte for byte what Debian 12's numactl 2.0.16 prints (numactl.c: hardware(), print_distances()), so that
-    # scripts and eyes trained on it keep working; tests/test_probe_numactl.py compares with the real one.
-    for n in topo.nodes:
-        out.append("node %d cpus:%s" % (n.id, "".join(" %d" % c for c in n.cpus)))
-        out.append("node %d size: %s" % (n.id, _mib(n.memory_total_bytes)))
-        out.append("node %d free: %s" % (n.id, _mib(n.memory_free_bytes)))
-    if topo.nodes and all(n.distances is not None for n in topo.nodes):
-        out.append("node distances:")
-        out.append("node " + "".join("% 3d " % i for i in ids))
-        for n in topo.nodes:
-            out.append("% 3d: " % n.id + "".join("% 3d " % d for d in n.distances or ()))
-    else:
-        out.append("No distance information available.")
+    """numactl -H's layout first (users diff against it), then what numactl does not show, with repeats folded:
+    identical node lines, packages and notes each become one line naming the ids as a range."""
+    out = numactl_block(topo)
     out.append("")
     online = topo.online_cpus
     out.append("summary: %d nodes, %d packages, %d cores, %d CPUs online of %d" % (
         len(topo.nodes), len(topo.packages), len({c.core for c in online}), len(online), len(topo.cpus)))
-    for p in topo.packages:
-        out.append("package %d: cpus %s, %d cores, nodes %s" % (
-            p.id, format_cpulist(p.cpus), p.cores, format_cpulist(p.nodes) or "-"))
+    out += _distance_lines(topo)
+    out += _package_lines(topo)
+    out += fold.fold_lines([(n.id, t) for n, t in ((n, _node_text(topo, n)) for n in topo.nodes) if t], "node")
     for n in topo.nodes:
-        extra = []
-        if n.cpus:
-            cpus = [topo.cpu(c) for c in n.cpus]
-            extra.append("%d package(s), %d die(s), %d cores, %d threads" % (
-                len({c.package for c in cpus}), len({(c.package, c.die) for c in cpus}),
-                len({c.core for c in cpus}), len(cpus)))
-        if not n.has_cpu:
-            extra.append("no CPU")
-        if not n.has_memory:
-            extra.append("no memory")
-        off = [c for c in n.all_cpus if c not in n.cpus]
-        if off:
-            extra.append("offline CPUs %s" % format_cpulist(off))
-        for h in n.hugepages:
-            if h.total:
-                extra.append("hugepages %dkB: %d/%d free" % (h.size_bytes // 1024, h.free, h.total))
-        if extra:
-            out.append("node %d: %s" % (n.id, "; ".join(extra)))
-        ranges = ["%#x-%#x %s %s%s" % (c.start, c.end - 1, c.zone, _size(c.size), " hotplug" if c.hot_pluggable else "")
-                  for c in (chunks.of_node(n.id) if chunks is not None else ())]
+        ranges = ["%#x-%#x %s %s%s" % (c.start, c.end - 1, c.zone, _size(c.size), " hotplug" if c.hot_pluggable
+                                       else "") for c in (chunks.of_node(n.id) if chunks is not None else ())]
         if ranges:
             out.append("node %d memory: %s" % (n.id, ", ".join(ranges)))
     with_node = [d for d in topo.devices if d.node is not None]
@@ -136,6 +105,79 @@ def topology_to_text(topo: Topology, chunks=None) -> str:
             format_cpulist(topo.allowed_mems) if topo.allowed_mems is not None else "?"))
     if topo.notes:
         out.append("notes:")
-        for note in topo.notes:
-            out.append("  [%s] %s" % (note.code, note.message))
+        out += ["  [%s] %s" % pair for pair in fold.fold_messages([(n.code, n.message) for n in topo.notes])]
     return "\n".join(out) + "\n"
+
+
+def numactl_block(topo: Topology) -> List[str]:
+    """Byte for byte what Debian 12's numactl 2.0.16 prints (numactl.c: hardware(), print_distances()), so that
+    scripts and eyes trained on it keep working; tests/test_probe_numactl.py compares with the real one."""
+    ids = [n.id for n in topo.nodes]
+    out = ["available: %d nodes (%s)" % (len(ids), format_cpulist(ids))]
+    for n in topo.nodes:
+        out.append("node %d cpus:%s" % (n.id, "".join(" %d" % c for c in n.cpus)))
+        out.append("node %d size: %s" % (n.id, _mib(n.memory_total_bytes)))
+        out.append("node %d free: %s" % (n.id, _mib(n.memory_free_bytes)))
+    if topo.nodes and all(n.distances is not None for n in topo.nodes):
+        out.append("node distances:")
+        out.append("node " + "".join("% 3d " % i for i in ids))
+        for n in topo.nodes:
+            out.append("% 3d: " % n.id + "".join("% 3d " % d for d in n.distances or ()))
+    else:
+        out.append("No distance information available.")
+    return out
+
+
+# Above this many nodes the matrix is too wide to read: one line per group of nodes that see the same distances.
+DISTANCE_SUMMARY_NODES = 4
+# Above this many alike packages, one line for all of them (their CPUs are in the node lines above and the JSON).
+PACKAGE_FOLD = 8
+
+
+def _distance_lines(topo: Topology) -> List[str]:
+    if len(topo.nodes) <= DISTANCE_SUMMARY_NODES or any(n.distances is None for n in topo.nodes):
+        return []
+    rows = [n.distances or () for n in topo.nodes]
+    levels = sorted({d for r in rows for d in r})
+    out = ["distance levels: %s" % ", ".join("%d%s" % (d, " (local)" if d == 10 else "") for d in levels)]
+    for nodes, profile in fold.distance_profiles(topo.node_ids, rows):
+        who = "each of nodes" if len(nodes) > 1 else "node"
+        out.append("  from %s %s: %s" % (who, fold.id_range(nodes), profile))
+    return out
+
+
+def _package_lines(topo: Topology) -> List[str]:
+    out = []
+    shape = lambda p: (len(p.cpus), p.cores, len(p.nodes))  # noqa: E731
+    for group in fold.group_in_order(topo.packages, shape):
+        if len(group) <= PACKAGE_FOLD:
+            out += ["package %d: cpus %s, %d cores, nodes %s" % (
+                p.id, format_cpulist(p.cpus), p.cores, format_cpulist(p.nodes) or "-") for p in group]
+            continue
+        ids = fold.id_range([p.id for p in group])
+        if len(ids) > 40:
+            ids = "%d,%d,...,%d" % (group[0].id, group[1].id, group[-1].id)
+        cpus, cores, nodes = shape(group[0])
+        out.append("packages %s (%d alike): %d CPUs, %d cores and %d node(s) each, on nodes %s" % (
+            ids, len(group), cpus, cores, nodes, format_cpulist({i for p in group for i in p.nodes}) or "-"))
+    return out
+
+
+def _node_text(topo: Topology, n) -> str:
+    extra = []
+    if n.cpus:
+        cpus = [topo.cpu(c) for c in n.cpus]
+        extra.append("%d package(s), %d die(s), %d cores, %d threads" % (
+            len({c.package for c in cpus}), len({(c.package, c.die) for c in cpus}),
+            len({c.core for c in cpus}), len(cpus)))
+    if not n.has_cpu:
+        extra.append("no CPU")
+    if not n.has_memory:
+        extra.append("no memory")
+    off = [c for c in n.all_cpus if c not in n.cpus]
+    if off:
+        extra.append("offline CPUs %s" % format_cpulist(off))
+    for h in n.hugepages:
+        if h.total:
+            extra.append("hugepages %dkB: %d/%d free" % (h.size_bytes // 1024, h.free, h.total))
+    return "; ".join(extra)

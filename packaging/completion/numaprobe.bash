@@ -26,7 +26,7 @@ _numaprobe()
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '-V --version -h --help' -- "$cur"))
             else
-                COMPREPLY=($(compgen -W 'advise capture check numastat physinfo probe simulate snapshot tables' -- "$cur"))
+                COMPREPLY=($(compgen -W 'advise capture check numastat physinfo probe report simulate snapshot tables' -- "$cur"))
             fi
             ;;
         advise)
@@ -79,9 +79,20 @@ _numaprobe()
         probe)
             case $prev in
                 -r|--root) _numaprobe_files; return ;;
+                --format) COMPREPLY=($(compgen -W 'text json svg' -- "$cur")); return ;;
             esac
             if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W '-r --root --json -h --help' -- "$cur"))
+                COMPREPLY=($(compgen -W '-r --root --json --format -h --help' -- "$cur"))
+            fi
+            ;;
+        report)
+            case $prev in
+                -o|--output) _numaprobe_files; return ;;
+                -r|--root) _numaprobe_files; return ;;
+                --advise) return ;;
+            esac
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W '-o --output --advise -r --root -h --help' -- "$cur"))
             fi
             ;;
         simulate)

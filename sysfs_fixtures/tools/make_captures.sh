@@ -187,6 +187,36 @@ cap_8node() {
         -smp 16,sockets=4,cores=4 -m 4G "${numa[@]}"
 }
 
-ALL=(2s4c2t snc4 memonly hmat sparse sparse_split hotplug nonuma numafake memless 8node)
+# 9. AMD EPYC-like NPS4 (issue 16's README picture): 2 sockets x 8 cores x 2 threads, 4 nodes per socket
+#    (2 cores, 4 CPUs and 512M each). SLIT as Rome/Milan NPS4 firmware gives it: 10 local, 11 the
+#    neighbour quadrant (0-1, 2-3 within a socket), 12 the other two quadrants, 32 the other socket.
+#    Devices at nodes: an NVMe controller behind a PCI expander bus on node 2 (bus 0x40) and a virtio
+#    network card behind one on node 5 (bus 0x80).
+cap_nps4() {
+    local numa=() n s c a b d
+    for n in 0 1 2 3 4 5 6 7; do
+        numa+=(-object "memory-backend-ram,id=m$n,size=512M" -numa "node,nodeid=$n,memdev=m$n")
+    done
+    for s in 0 1; do for c in 0 1 2 3 4 5 6 7; do
+        numa+=(-numa "cpu,node-id=$((4 * s + c / 2)),socket-id=$s,core-id=$c")
+    done; done
+    for a in 0 1 2 3 4 5 6 7; do for b in 0 1 2 3 4 5 6 7; do
+        [ $a -lt $b ] || continue
+        if [ $((a / 4)) != $((b / 4)) ]; then d=32
+        elif [ $((a / 2)) = $((b / 2)) ]; then d=11
+        else d=12; fi
+        numa+=(-numa "dist,src=$a,dst=$b,val=$d")
+    done; done
+    run 2s8c2t-8node-nps4-nvme -- \
+        -smp 32,sockets=2,cores=8,threads=2 -m 4G "${numa[@]}" \
+        -device pxb-pcie,id=pxb0,bus_nr=64,numa_node=2,bus=pcie.0 \
+        -device pcie-root-port,id=rp0,bus=pxb0,chassis=1 \
+        -drive if=none,id=nv0,file=null-co://,format=raw -device nvme,drive=nv0,serial=numaprobe0,bus=rp0 \
+        -device pxb-pcie,id=pxb1,bus_nr=128,numa_node=5,bus=pcie.0 \
+        -device pcie-root-port,id=rp1,bus=pxb1,chassis=2 \
+        -netdev user,id=net0,restrict=on -device virtio-net-pci,netdev=net0,bus=rp1
+}
+
+ALL=(2s4c2t snc4 memonly hmat sparse sparse_split hotplug nonuma numafake memless 8node nps4)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 for x in "$@"; do "cap_$x"; done

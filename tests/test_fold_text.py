@@ -12,7 +12,7 @@ from typing import Dict, List
 from oracles import HWLOC_CORPUS, need_shared
 from test_report import lstopo_output
 
-from numaprobe.model.topology import Note
+from numaprobe.notes import Note
 from numaprobe.render.fold import fold_findings, fold_messages
 
 M64 = HWLOC_CORPUS / "256ia64-64n2s2c.tar.bz2"

@@ -73,7 +73,7 @@ def build_report(root: Optional[str], advise: Optional[str] = None):
     machine = load_machine(root)
     placement, advice_text = _advice(machine, spec) if spec is not None else (None, None)
     return ReportInput(topology=machine.topology, findings=crosscheck(machine), heap=heap_report(machine),
-                       performance=hmat_node_performance(machine.tables.decode()), placement=placement,
+                       performance=hmat_node_performance(machine.tables), placement=placement,
                        advice_text=advice_text)
 
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 from numaprobe import __version__
-from numaprobe.model.topology import Note, Topology
+from numaprobe.model.topology import Topology
+from numaprobe.notes import Note
 from numaprobe.render import fold, heatmap
-from numaprobe.render.svgkit import esc, human_bytes
+from numaprobe.render.svgkit import esc
+from numaprobe.units import human_size
 from numaprobe.render.topology_svg import PlacementView, topology_svg
 
 SEVERITY_LABELS = (("error", "ERROR", "Errors"), ("warning", "WARNING", "Warnings"), ("info", "INFO", "Information"))
@@ -84,8 +86,8 @@ def _summary(inp: ReportInput) -> str:
              ("Packages", str(len(topo.packages))),
              ("CPUs", "%d online of %d, %d cores" % (len(online), len(topo.cpus),
                                                      len({(c.package, c.core) for c in online}))),
-             ("Memory", "%s, %s free" % (human_bytes(sum(n.memory_total_bytes or 0 for n in topo.nodes)),
-                                         human_bytes(sum(n.memory_free_bytes or 0 for n in topo.nodes))))]
+             ("Memory", "%s, %s free" % (human_size(sum(n.memory_total_bytes or 0 for n in topo.nodes)),
+                                         human_size(sum(n.memory_free_bytes or 0 for n in topo.nodes))))]
     rows = [n.distances for n in topo.nodes]
     if rows and all(r is not None for r in rows):
         facts.append(("Distances", ", ".join(str(d) for d in sorted({d for r in rows for d in r}))))
@@ -145,7 +147,7 @@ def _performance(tables: Sequence) -> str:
 
 
 def _hugepages(pages) -> str:
-    shown = ["%s: %d of %d free" % (human_bytes(h.size_bytes), h.free, h.total) for h in pages if h.total]
+    shown = ["%s: %d of %d free" % (human_size(h.size_bytes), h.free, h.total) for h in pages if h.total]
     return "; ".join(shown) or "-"
 
 
@@ -160,11 +162,11 @@ def _memory_rows(inp: ReportInput) -> List[str]:
             used = '<span class="bar" title="%.0f%% used"><span style="width:%.1f%%"></span></span> %.0f%%' % (
                 pct, pct, pct)
         h = heap.get(n.id)
-        zones = ", ".join("%s %s" % (z.name, human_bytes(z.free_bytes)) for z in h.zones) if h else "-"
+        zones = ", ".join("%s %s" % (z.name, human_size(z.free_bytes)) for z in h.zones) if h else "-"
         rows.append('<tr><th scope="row">%d</th><td>%s</td><td>%s</td><td class="n">%s</td><td class="n">%s</td>'
                     '<td>%s</td><td>%s</td><td>%s</td></tr>' % (
                         n.id, esc(_kind(n)), esc(fold.id_range(n.cpus) or "-"),
-                        esc(human_bytes(total) if total else "-"), esc(human_bytes(free) if free is not None
+                        esc(human_size(total) if total else "-"), esc(human_size(free) if free is not None
                                                                        else "-"),
                         used, esc(_hugepages(h.hugepages if h else n.hugepages)), esc(zones or "-")))
     return rows

@@ -13,10 +13,6 @@ FONT = "DejaVu Sans, Verdana, sans-serif"
 EM_ADVANCE = 0.58
 EM_ADVANCE_BOLD = 0.70
 
-GiB = 1 << 30
-MiB = 1 << 20
-
-
 def text_width(text: str, size: float, bold: bool = False) -> float:
     if text.isupper():  # tags: capitals are wider than the average glyph
         return len(text) * size * (0.80 if bold else 0.70)
@@ -50,18 +46,6 @@ def text(x: float, y: float, content: str, cls: str, anchor: str = "start") -> s
 
 def group(x: float, y: float, parts: Sequence[str]) -> str:
     return '<g transform="translate(%g,%g)">%s</g>' % (x, y, "".join(parts))
-
-
-def human_bytes(b: Optional[int]) -> str:
-    """1.5 GiB, 512 MiB: binary units, as free(1) -h and lstopo print them."""
-    if b is None:
-        return "?"
-    if b >= GiB:
-        v = b / GiB
-        return ("%.0f GiB" if v >= 100 or v == int(v) else "%.1f GiB") % v
-    if b >= MiB:
-        return "%d MiB" % (b // MiB)
-    return "%d KiB" % (b // 1024)
 
 
 def scoped(css: str, scope: str) -> str:

@@ -15,7 +15,8 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from numaprobe.model.topology import Device, Node, Topology
 from numaprobe.render import fold
-from numaprobe.render.svgkit import document, esc, group, human_bytes, rect, text, text_width
+from numaprobe.render.svgkit import document, esc, group, rect, text, text_width
+from numaprobe.units import human_size
 
 FOLD_NODES = 16
 MAX_WIDTH = 1240
@@ -234,7 +235,7 @@ def _memory_bar(ctx: _Ctx, n: Node, width: float) -> List[str]:
     total, free = n.memory_total_bytes or 0, n.memory_free_bytes
     track = max(4.0, width * total / max(ctx.max_memory, 1))
     used = track * (total - (free if free is not None else total)) / total
-    tip = "%s, %s free" % (human_bytes(total), human_bytes(free))
+    tip = "%s, %s free" % (human_size(total), human_size(free))
     return [rect(0, 0, track, 8, "track", title=tip), rect(0, 0, used, 8, "used", title=tip)]
 
 
@@ -246,14 +247,14 @@ def _node_lines(ctx: _Ctx, n: Node, caption: str) -> List[Tuple[str, str]]:
     lines.append(("", _memory_text(n)))
     for h in n.hugepages:
         if h.total:
-            lines.append(("small", "%s pages: %d of %d free" % (human_bytes(h.size_bytes), h.free, h.total)))
+            lines.append(("small", "%s pages: %d of %d free" % (human_size(h.size_bytes), h.free, h.total)))
     nearest = _nearest_cpu_nodes(ctx.topo, n)
     if nearest:
         lines.append(("small", "nearest CPUs: node %s (distance %d)" % nearest))
     p = ctx.placement
     if p is not None and (n.id in p.vcpus_by_node or n.id in p.bytes_by_node):
         lines.append(("h", "advise: %d vCPUs, %s" % (p.vcpus_by_node.get(n.id, 0),
-                                                   human_bytes(p.bytes_by_node.get(n.id, 0)))))
+                                                   human_size(p.bytes_by_node.get(n.id, 0)))))
     return lines
 
 
@@ -397,7 +398,7 @@ def _memory_text(n: Node) -> str:
     if not n.has_memory:
         return "no memory"
     free = n.memory_free_bytes
-    return human_bytes(n.memory_total_bytes) + (", %s free" % human_bytes(free) if free is not None else "")
+    return human_size(n.memory_total_bytes) + (", %s free" % human_size(free) if free is not None else "")
 
 
 def _title(topo: Topology) -> str:
@@ -405,7 +406,7 @@ def _title(topo: Topology) -> str:
     who = topo.source.hostname or os.path.basename(topo.source.path.rstrip("/")) or "this host"
     return "%s: %d NUMA nodes, %d packages, %d cores, %d CPUs, %s" % (
         who, len(topo.nodes), len(topo.packages), len({(c.package, c.core) for c in online}), len(online),
-        human_bytes(sum(n.memory_total_bytes or 0 for n in topo.nodes)))
+        human_size(sum(n.memory_total_bytes or 0 for n in topo.nodes)))
 
 
 def topology_svg(topo: Topology, placement: Optional[PlacementView] = None, folding: Optional[bool] = None) -> str:

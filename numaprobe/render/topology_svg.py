@@ -158,17 +158,28 @@ def _fold(ctx: _Ctx, items: List[_Item]) -> List[_Item]:
 
 
 def _cores(topo: Topology, n: Node) -> List[Tuple[Optional[int], Tuple[int, ...]]]:
-    """(package, thread ids) per core of the node, offline CPUs included, in CPU order."""
+    """(package, thread ids) per core of the node in CPU order: the online CPUs, and the offline ones that share a
+    core with them (an offlined SMT sibling); the other offline CPUs are a line of text (_loose_offline)."""
     by_core: Dict[tuple, List[int]] = {}
-    for c in n.all_cpus:
-        try:
-            cpu = topo.cpu(c)
-        except KeyError:
-            by_core.setdefault((None, ("cpu", c)), []).append(c)
-            continue
-        core = cpu.core if cpu.core is not None else ("cpu", c)
-        by_core.setdefault((cpu.package, core), []).append(c)
+    for c in n.cpus:
+        cpu = topo.cpu(c)
+        by_core.setdefault((cpu.package, cpu.core if cpu.core is not None else ("cpu", c)), []).append(c)
+    for c in _offline(topo, n):
+        cpu = topo.cpu(c)
+        if (cpu.package, cpu.core) in by_core:
+            by_core[(cpu.package, cpu.core)].append(c)
     return [(k[0], tuple(sorted(v))) for k, v in sorted(by_core.items(), key=lambda kv: min(kv[1]))]
+
+
+def _offline(topo: Topology, n: Node) -> List[int]:
+    known = {c.id for c in topo.cpus}
+    return [c for c in n.all_cpus if c not in n.cpus and c in known]
+
+
+def _loose_offline(topo: Topology, n: Node) -> List[int]:
+    """Offline CPUs of the node drawn in no core: sysfs has no topology for them (it goes with the CPU)."""
+    drawn = {c for _, threads in _cores(topo, n) for c in threads}
+    return [c for c in n.all_cpus if c not in n.cpus and c not in drawn]
 
 
 # -- drawing: each function draws at (0, 0) and returns (width, height, parts) ---------------------------------
@@ -250,7 +261,11 @@ def _node_lines(ctx: _Ctx, n: Node, caption: str) -> List[Tuple[str, str]]:
             lines.append(("small", "%s pages: %d of %d free" % (human_size(h.size_bytes), h.free, h.total)))
     nearest = _nearest_cpu_nodes(ctx.topo, n)
     if nearest:
-        lines.append(("small", "nearest CPUs: node %s (distance %d)" % nearest))
+        lines.append(("small", "nearest CPUs: node%s %s (distance %d)" % (
+            "s" if "," in nearest[0] or "-" in nearest[0] else "", nearest[0], nearest[1])))
+    loose = _loose_offline(ctx.topo, n)
+    if loose:
+        lines.append(("small", "offline: CPU%s %s" % ("s" if len(loose) > 1 else "", fold.id_range(loose))))
     p = ctx.placement
     if p is not None and (n.id in p.vcpus_by_node or n.id in p.bytes_by_node):
         lines.append(("h", "advise: %d vCPUs, %s" % (p.vcpus_by_node.get(n.id, 0),

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Tuple
 
 from harness import UNIT, Host
 
+from numaprobe.advise.capacity import estimated_high_watermark
 from numaprobe.advise.decide import decide as np_decide
 from numaprobe.advise.types import PlacementInput, PlacementRequest
 
@@ -315,6 +316,8 @@ class Numaprobe(Policy):
 
     name = "N numaprobe"
 
+    keep_configs = 0  # run.py sets this to collect that many (input, placement) pairs for the consumers
+
     def reset(self, host, seed):
         cpu_ids = []
         nxt = 0
@@ -323,11 +326,18 @@ class Numaprobe(Policy):
             nxt += host.cpus[i]
         self.base = PlacementInput(node_ids=tuple(host.idx), cpus=tuple(cpu_ids), free_bytes=(),
                                    distance=tuple(tuple(r) for r in host.dist), busy=(),
-                                   package=tuple(host.pkg))
+                                   package=tuple(host.pkg),
+                                   slow_tier=tuple(i for i in host.idx if not host.cpus[i]))
+        # the capacity model of advise (advise/capacity.py): the kernel keeps each node's high watermark free;
+        # the simulated host has no zoneinfo, so the watermark Linux would set for its memory is used
+        nodes = host.topo.nodes
+        self.headroom = tuple(-(-estimated_high_watermark(nd, nodes) // UNIT) * UNIT for nd in nodes)
         self.last = None
+        self.configs = []
 
     def input(self, host) -> PlacementInput:
-        return replace(self.base, free_bytes=tuple(f * UNIT for f in host.free_all()),
+        return replace(self.base, free_bytes=tuple(max(0, f * UNIT - h) for f, h in zip(host.free_all(),
+                                                                                     self.headroom)),
                        busy=tuple(host.vcpus_on()))
 
     def decide(self, host, vcpus, units):
@@ -336,6 +346,8 @@ class Numaprobe(Policy):
         self.last = (inp, p)
         if not p.feasible:
             return None
+        if len(self.configs) < self.keep_configs:
+            self.configs.append((inp, p))
         c = p.chosen
         return Choice(c.nodes, c.cpu_nodes, "exact", plan={n: b // UNIT for n, b in c.bytes_by_node if b},
                       bind_fallback=True, pinned=dict(c.vcpus_by_node))

@@ -54,7 +54,8 @@ def node_capacity(node: Node, all_nodes: Sequence[Node], reserve_pct: Optional[f
         headroom = node.high_watermark_bytes
     else:
         headroom = estimated_high_watermark(node, all_nodes)
-    return NodeCapacity(free, reclaim, headroom, max(0, free + reclaim - headroom))
+    # whole MiB: what a guest cell, an xl vnode or a QEMU memory backend can take (advise/search.memory_pool)
+    return NodeCapacity(free, reclaim, headroom, max(0, free + reclaim - headroom) >> 20 << 20)
 
 
 def headroom_source(topology: Topology, reserve_pct: Optional[float]) -> str:

@@ -40,12 +40,28 @@ def _score_json(c) -> dict:
             "hole_damage": round(c.hole_damage, 9)}
 
 
+def host_json(inp: PlacementInput) -> dict:
+    """What the decision saw per node: usable memory and how it was reckoned, and what the search may not use."""
+    excluded = dict(inp.excluded)
+    nodes = []
+    for i, n in enumerate(inp.node_ids):
+        row = {"id": n, "cpus": list(inp.cpus[i]), "usable_bytes": inp.free_bytes[i],
+               "excluded": excluded.get(n), "slow_tier": n in inp.slow_tier}
+        if inp.capacity:
+            row.update(inp.capacity[i].to_json())
+            row["usable_bytes"] = inp.free_bytes[i]
+        row["free_hugepages"] = {str(size): free[i] for size, free in inp.free_hugepages}
+        nodes.append(row)
+    return {"headroom": inp.headroom_source, "limits": inp.limits_source, "nodes": nodes}
+
+
 def to_json(advice: Advice) -> dict:
     req = advice.placements[0].request
     domains = [_domain_json(i, p, s, advice.libvirt_version)
                for i, p, s in zip(advice.inputs, advice.placements, advice.splits)]
     doc = {"schema_version": SCHEMA_VERSION, "request": _request_json(req, len(domains)),
-           "feasible": advice.feasible}
+           "feasible": advice.feasible, "host": host_json(advice.input),
+           "libvirt_version": "%d.%d" % advice.libvirt_version}
     first = dict(domains[0])
     first.pop("feasible")
     doc.update(first)
@@ -90,12 +106,29 @@ def to_text(advice: Advice) -> str:
         ", device %s (node %s)" % (req.device, req.device_node) if req.device else ""),
         "host: %d nodes, %d CPUs, %s free, distances from %s" % (
             len(inp.node_ids), sum(len(c) for c in inp.cpus), human_size(sum(inp.free_bytes)), inp.cost_source)]
+    out += _usable_text(inp)
     for k, (i, p, split) in enumerate(zip(advice.inputs, advice.placements, advice.splits)):
         if len(advice.placements) > 1:
             out.append("")
             out.append("domain %d:" % (k + 1))
         out += _placement_text(i, p, split, advice.libvirt_version)
     return "\n".join(out) + "\n"
+
+
+def _usable_text(inp: PlacementInput) -> List[str]:
+    excluded = dict(inp.excluded)
+    parts = []
+    for i, n in enumerate(inp.node_ids):
+        if n in excluded:
+            continue
+        tier = " (slower tier)" if n in inp.slow_tier else ""
+        parts.append("node %d %s%s" % (n, human_size(inp.free_bytes[i]), tier))
+    out = ["usable memory (MemFree + reclaimable - headroom: %s): %s" % (inp.headroom_source or "none",
+                                                                         ", ".join(parts) or "none")]
+    if inp.limits_source != "whole machine":
+        out.append("limited to %s: CPUs %s" % (inp.limits_source, format_cpulist([c for cs in inp.cpus for c in cs])))
+    out += ["not used: node %d, %s" % (n, why) for n, why in inp.excluded]
+    return out
 
 
 def _placement_text(inp: PlacementInput, p: Placement, split: Dict[int, int], version) -> List[str]:

@@ -18,6 +18,8 @@ HWLOC_DIFFERS = {
     "64amd64-4s2n4ca2co": {"cores": "amd-compute-units"},
     # numa=fake=2: both fake nodes list all CPUs; hwloc drops node 1, the kernel's cpuN/nodeM links split them.
     "2s2c2t-nonuma-numafake2": {"nodes": "overlapping-node-cpus"},
+    # numa=fake=4 on 2 real nodes: fake nodes 2 and 3 list the CPUs of real nodes 0 and 1 again; hwloc drops them.
+    "2s2c2t-2node-numafake4": {"nodes": "overlapping-node-cpus"},
     # hwloc 2.9 folds package 3 into its identical L3/NUMA level on this machine (hwloc's own expected output,
     # 40intel64-4n10c+pci-conflicts.output, shows 3 packages); the kernel's physical_package_id says 4.
     "40intel64-4n10c+pci-conflicts": {"packages": None},

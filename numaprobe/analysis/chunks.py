@@ -138,6 +138,8 @@ def memory_chunks(machine: Machine, srat_entries: Optional[Sequence[object]] = N
         srat_entries = srat.entries if srat is not None else ()
     ranges = srat_ranges(srat_entries)
     node_source = "srat"
+    if ranges:
+        ranges, node_source = _ranges_the_kernel_used(root, ranges, online, notes)
     if not ranges:
         ranges = _block_ranges(online)
         node_source = "memory-blocks"
@@ -151,6 +153,31 @@ def memory_chunks(machine: Machine, srat_entries: Optional[Sequence[object]] = N
         notes.append(Note("chunks-ram-without-node", "%d bytes of RAM lie in no %s range" % (
             uncovered, "SRAT memory" if node_source == "srat" else "memory block")))
     return ChunkMap(tuple(chunks), mm.ram_source, node_source, tuple(notes))
+
+
+def _ranges_the_kernel_used(root: Root, ranges: Tuple[SratRange, ...], online,
+                            notes: List[Note]) -> Tuple[Tuple[SratRange, ...], str]:
+    """SRAT's ranges, unless the kernel did not number its nodes from SRAT: one node although SRAT has several
+    (numa=off, or the kernel discarded SRAT and made one dummy node: dummy_numa_init in arch/x86/mm/numa.c and
+    drivers/base/arch_numa.c), or memory blocks on other nodes than SRAT says (numa=fake's emulated nodes)."""
+    from numaprobe.readers.nodes import list_node_dirs
+
+    kernel_nodes = list_node_dirs(root)
+    if len(kernel_nodes) == 1 and len({r.node for r in ranges}) > 1:
+        notes.append(Note("chunks-single-kernel-node", "SRAT describes %d nodes but the kernel has one (numa=off "
+                          "or SRAT not used): all RAM is on node %d" % (len({r.node for r in ranges}),
+                                                                        kernel_nodes[0])))
+        whole = SratRange(kernel_nodes[0], min(r.start for r in ranges), max(r.end for r in ranges), False)
+        return (whole,), "single-node"
+    blocks = _block_ranges(online)
+    cold = [r for r in ranges if not r.hot_pluggable]
+    moved = [b for b in blocks for r in cold if r.start <= b.start and b.end <= r.end and r.node != b.node]
+    if moved:
+        notes.append(Note("chunks-nodes-from-blocks", "memory blocks sit on other nodes than SRAT says (%d bytes, "
+                          "e.g. numa=fake's emulated nodes): nodes come from the memory blocks"
+                          % sum(b.end - b.start for b in moved)))
+        return blocks, "memory-blocks"
+    return ranges, "srat"
 
 
 def _hotplug_nodes_from_blocks(chunks: List[MemoryChunk], blocks: Sequence[SratRange],

@@ -217,6 +217,41 @@ cap_nps4() {
         -netdev user,id=net0,restrict=on -device virtio-net-pci,netdev=net0,bus=rp1
 }
 
-ALL=(2s4c2t snc4 memonly hmat sparse sparse_split hotplug nonuma numafake memless 8node nps4)
+# 10. Root causes in check (issue 14): the healthy 2-node firmware of qemu-capture's example a
+#    (2 sockets x 2 cores x 2 threads, 1G per node, SLIT 10/21, pxb-pcie bus on node 1) booted so
+#    that the kernel does not use it: numa=off, numa=fake=4, and arm64 UEFI (the kernel throws the
+#    SRAT away by itself because UEFI reports RAM that SRAT does not cover).
+example_a() {
+    echo -smp 8,sockets=2,cores=2,threads=2 -m 2G \
+        $(mem 0 1G) $(mem 1 1G) \
+        -numa node,nodeid=0,memdev=m0 -numa node,nodeid=1,memdev=m1 \
+        -numa cpu,node-id=0,socket-id=0 -numa cpu,node-id=1,socket-id=1 \
+        -numa dist,src=0,dst=1,val=21 \
+        -device pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0 \
+        -device pcie-root-port,id=rp1,bus=pxb1,chassis=1 -device virtio-rng-pci,bus=rp1
+}
+cap_numaoff() {
+    run 2s2c2t-2node-numaoff APPEND=numa=off -- $(example_a)
+}
+cap_numafake4() {
+    run 2s2c2t-2node-numafake4 APPEND=numa=fake=4 -- $(example_a)
+}
+# qemu-capture's example arm: aarch64 virt + AAVMF UEFI + ACPI (SRAT with GICC entries, SLIT, HMAT).
+# Needs qemu-system-arm qemu-efi-aarch64 and the arm64 kernel + busybox in $NUMAPROBE_QEMU_CACHE/arm64
+# (../shared/tools/qemu-capture/README.md); KERNEL is the arm64 one there.
+cap_arm64uefi() {
+    run arm64-2s2c-2node-uefi-srat-rejected ARCH=aarch64 KERNEL=$NUMAPROBE_QEMU_CACHE/arm64/vmlinuz -- \
+        -machine gic-version=3,hmat=on -smp 4,sockets=2,cores=2 -m 2G \
+        $(mem 0 1G) $(mem 1 1G) \
+        -numa node,nodeid=0,memdev=m0,initiator=0 -numa node,nodeid=1,memdev=m1,initiator=1 \
+        -numa cpu,node-id=0,socket-id=0 -numa cpu,node-id=1,socket-id=1 \
+        -numa dist,src=0,dst=1,val=21 \
+        -numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=80 \
+        -numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=140 \
+        -numa hmat-lb,initiator=1,target=0,hierarchy=memory,data-type=access-latency,latency=140 \
+        -numa hmat-lb,initiator=1,target=1,hierarchy=memory,data-type=access-latency,latency=80
+}
+
+ALL=(2s4c2t snc4 memonly hmat sparse sparse_split hotplug nonuma numafake memless 8node nps4 numaoff numafake4 arm64uefi)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 for x in "$@"; do "cap_$x"; done

@@ -139,7 +139,7 @@ def memory_chunks(machine: Machine, srat_entries: Optional[Sequence[object]] = N
     ranges = srat_ranges(srat_entries)
     node_source = "srat"
     if ranges:
-        ranges, node_source = _ranges_the_kernel_used(root, ranges, online, notes)
+        ranges, node_source = _ranges_the_kernel_used(machine.topology.node_ids, ranges, online, notes)
     if not ranges:
         ranges = _block_ranges(online)
         node_source = "memory-blocks"
@@ -155,14 +155,11 @@ def memory_chunks(machine: Machine, srat_entries: Optional[Sequence[object]] = N
     return ChunkMap(tuple(chunks), mm.ram_source, node_source, tuple(notes))
 
 
-def _ranges_the_kernel_used(root: Root, ranges: Tuple[SratRange, ...], online,
+def _ranges_the_kernel_used(kernel_nodes: Tuple[int, ...], ranges: Tuple[SratRange, ...], online,
                             notes: List[Note]) -> Tuple[Tuple[SratRange, ...], str]:
     """SRAT's ranges, unless the kernel did not number its nodes from SRAT: one node although SRAT has several
     (numa=off, or the kernel discarded SRAT and made one dummy node: dummy_numa_init in arch/x86/mm/numa.c and
     drivers/base/arch_numa.c), or memory blocks on other nodes than SRAT says (numa=fake's emulated nodes)."""
-    from numaprobe.readers.nodes import list_node_dirs
-
-    kernel_nodes = list_node_dirs(root)
     if len(kernel_nodes) == 1 and len({r.node for r in ranges}) > 1:
         notes.append(Note("chunks-single-kernel-node", "SRAT describes %d nodes but the kernel has one (numa=off "
                           "or SRAT not used): all RAM is on node %d" % (len({r.node for r in ranges}),

@@ -26,20 +26,29 @@ def check_command(root: Optional[str] = root_option(), as_json: bool = json_opti
     raise typer.Exit(1 if summary["errors"] else 0)
 
 
+def _line(f, lead: str) -> str:
+    from numaprobe.readers.cpumask import format_cpulist
+
+    where = []
+    if f.nodes:
+        where.append("nodes " + format_cpulist(f.nodes))
+    if f.cpus:
+        where.append("cpus " + format_cpulist(f.cpus))
+    return "%s%s%s: %s" % (lead, f.code, " [%s]" % "; ".join(where) if where else "", f.message)
+
+
 def render_text(findings, summary) -> str:
     """One line per finding; findings that differ only in the node they name are one line naming the nodes as a
-    range (render/fold.py), and node and CPU lists are ranges ("nodes 0-63")."""
-    from numaprobe.readers.cpumask import format_cpulist
+    range (render/fold.py), and node and CPU lists are ranges ("nodes 0-63"). A root cause's consequences
+    follow it, indented and marked as not counted."""
     from numaprobe.render.fold import fold_findings
 
     lines = []
     for f in fold_findings(findings):
-        where = []
-        if f.nodes:
-            where.append("nodes " + format_cpulist(f.nodes))
-        if f.cpus:
-            where.append("cpus " + format_cpulist(f.cpus))
-        lines.append("%-7s %s%s: %s" % (f.severity, f.code, " [%s]" % "; ".join(where) if where else "", f.message))
+        lines.append(_line(f, "%-7s " % f.severity))
+        for c in fold_findings(f.consequences):
+            # Only follows from the root cause above: shown, not counted.
+            lines.append(_line(c, "        consequence (%s, not counted) " % c.severity))
     lines.append("%d error(s), %d warning(s), %d info(s)" % (summary["errors"], summary["warnings"],
                                                              summary["infos"]))
     return "\n".join(lines) + "\n"

@@ -140,6 +140,7 @@ def _build_cpus(root: Root, node_of: Dict[int, int], notes: List[Note],
             thread_siblings=group(r.core_cpus, c) if is_online and r else (),
             die=r.die_id if r else None,
             apic_id=info.apic_id if info else None,
+            hart_id=info.hart_id if info else None,
             max_khz=r.max_khz if r else None,
         ))
     return tuple(cpus), online

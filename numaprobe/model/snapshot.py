@@ -21,7 +21,7 @@ from numaprobe.model.topology import Cpu, Device, HugePages, Node, Package, Sour
 from numaprobe.notes import Note
 
 DOCUMENT = "numaprobe-snapshot"
-CPU_FIELDS = ("id", "online", "node", "package", "core", "thread_siblings", "die", "apic_id", "max_khz")
+CPU_FIELDS = ("id", "online", "node", "package", "core", "thread_siblings", "die", "apic_id", "max_khz", "hart_id")
 PACKAGE_FIELDS = ("id", "cpus", "nodes", "cores")
 DEVICE_FIELDS = ("address", "node", "local_cpus", "vendor", "device", "pci_class")
 BLOCK_FIELDS = ("start", "end", "node", "online")
@@ -43,7 +43,8 @@ def _table(records: Sequence[Any], fields: Sequence[str]) -> Dict[str, Any]:
 
 
 def _rows(doc: Dict[str, Any], fields: Sequence[str], make: Callable[..., Any]) -> Tuple[Any, ...]:
-    if doc.get("fields") != list(fields):
+    # A snapshot of an older numaprobe lacks the fields added since, at the end: their defaults stand.
+    if list(fields)[:len(doc.get("fields") or ())] != doc.get("fields") or not doc.get("fields"):
         raise InputError("snapshot table has fields %s, expected %s" % (doc.get("fields"), list(fields)))
     return tuple(make(*(_tuples(v) for v in row)) for row in doc["rows"])
 
@@ -101,21 +102,43 @@ def _load_acpi(doc: Sequence[Dict[str, Any]]) -> AcpiTables:
                                       Note(*r["note"]) if r["note"] is not None else None) for r in doc))
 
 
+def _dmesg(d) -> Optional[Dict[str, Any]]:
+    """Every field of DmesgNuma, and srat_rejected / fake_numa (now derived) as the first snapshots had them."""
+    from dataclasses import fields
+
+    if d is None:
+        return None
+    out = {f.name: getattr(d, f.name) for f in fields(d)}
+    out.update(srat_rejected=d.srat_rejected, fake_numa=d.fake_numa)
+    return out
+
+
+def _load_dmesg(dm: Optional[Dict[str, Any]]):
+    from dataclasses import fields
+
+    from numaprobe.readers.dmesg import DmesgNuma
+
+    if dm is None:
+        return None
+    names = {f.name for f in fields(DmesgNuma)}
+    args = {k: _tuples(v) for k, v in dm.items() if k in names}
+    if "rejection" not in dm and dm.get("srat_rejected"):  # a first-version snapshot: only the verdict
+        args["rejection"] = ("SRAT not used",)
+    if "fake_cmdline" not in dm and dm.get("fake_numa"):
+        args["fake_cmdline"] = True
+    return DmesgNuma(**args)
+
+
 def _kernel(k: KernelView) -> Dict[str, Any]:
-    d = k.dmesg
-    dmesg = None if d is None else {
-        "pxm_to_node": d.pxm_to_node, "conflicts": d.conflicts, "apic_to_node": d.apic_to_node,
-        "srat_rejected": d.srat_rejected, "slit_rejected": d.slit_rejected, "fake_numa": d.fake_numa}
+    dmesg = _dmesg(k.dmesg)
     return {"acpi_present": k.acpi_present, "cmdline": k.cmdline, "dmesg": dmesg,
             "access": _table(k.access, ACCESS_FIELDS)}
 
 
 def _load_kernel(d: Dict[str, Any]) -> KernelView:
-    from numaprobe.readers.dmesg import DmesgNuma
     from numaprobe.readers.node_access import NodeAccess
 
-    dm = d["dmesg"]
-    dmesg = None if dm is None else DmesgNuma(**{k: _tuples(v) for k, v in dm.items()})
+    dmesg = _load_dmesg(d["dmesg"])
     return KernelView(acpi_present=d["acpi_present"], cmdline=d["cmdline"], dmesg=dmesg,
                       access=_rows(d["access"], ACCESS_FIELDS, NodeAccess))
 

@@ -21,6 +21,7 @@ class Cpu:
     die: Optional[int] = None
     apic_id: Optional[int] = None  # x86 initial APIC id from /proc/cpuinfo, used to match SRAT entries
     max_khz: Optional[int] = None
+    hart_id: Optional[int] = None  # RISC-V hart id from /proc/cpuinfo, used to match SRAT RINTC entries
 
 
 @dataclass(frozen=True)

@@ -103,10 +103,11 @@ class CpuinfoEntry:
     family: Optional[int]
     model_name: Optional[str]
     mhz: Optional[float]
+    hart_id: Optional[int] = None  # RISC-V "hart": what the kernel's SRAT RINTC lines name
 
 
 _CPUINFO_KEYS = re.compile(r"^(processor|initial apicid|apicid|physical id|core id|vendor_id|vendor|cpu family|"
-                           r"model name|cpu model|cpu|cpu mhz)[ \t]*:[ \t]*(.*?)[ \t]*$", re.M | re.I)
+                           r"model name|cpu model|cpu|cpu mhz|hart)[ \t]*:[ \t]*(.*?)[ \t]*$", re.M | re.I)
 
 
 def parse_cpuinfo(text: Optional[str]) -> Dict[int, CpuinfoEntry]:
@@ -143,6 +144,7 @@ def parse_cpuinfo(text: Optional[str]) -> Dict[int, CpuinfoEntry]:
             family=_int(fields.get("cpu family")),
             model_name=fields.get("model name") or fields.get("cpu model") or fields.get("cpu"),
             mhz=mhz,
+            hart_id=_int(fields.get("hart")),
         )
     return out
 

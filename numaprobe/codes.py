@@ -71,7 +71,7 @@ NOTES = {
         "package-info-missing", "amd-compute-units", "siblings-distinct-core-ids", "distance-missing",
         "distance-row-long", "distance-row-short", "has-cpu-empty", "has-cpu-disagrees", "has-memory-disagrees",
         "cpuless-node", "memoryless-node", "no-numa-nodes", "node-straddles-packages", "hmat-initiators",
-        "gpu-memory-node", "cpuset-restricted", "mems-restricted", "nul-terminated-values", "node-memory-sum",
+        "gpu-memory-node", "device-memory-node", "cpuset-restricted", "mems-restricted", "nul-terminated-values", "node-memory-sum",
     ),
     "memory_map": (
         "chunks-from-memory-blocks", "chunks-unknown", "chunks-no-nodes", "chunks-ram-without-node",
@@ -93,8 +93,9 @@ NOTES = {
     "physinfo": ("legacy-sockets-per-node-wrong", "cores-per-socket-differ", "threads-per-core-differ",
                  "cpus-outside-nodes"),
     "numastat": ("buddyinfo-unreadable",),
+    "simulate": ("seed-node-totals", "seed-xen-dma-bitsize", "partial-placement"),
     "advise": ("no-single-socket", "spans-sockets", "overcommit", "device-elsewhere", "memory-only-use",
-               "cpu-less-memory", "heuristic-search", "cost-source", "partial-option"),
+               "slow-tier-memory", "heuristic-search", "cost-source", "partial-option"),
 }
 
 

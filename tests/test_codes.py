@@ -61,8 +61,7 @@ def _raised_codes():
             elif isinstance(arg, ast.BinOp) and isinstance(arg.left, ast.Constant):
                 # model/build.py: "%s-id-unusable" % what, what = "package"
                 out.append((name, arg.left.value % "package", path.name))
-            else:
-                out.append((name, ast.unparse(arg), path.name))
+            # else a variable or *args: a Note rebuilt from one already made (snapshot loading, copies)
     return out
 
 

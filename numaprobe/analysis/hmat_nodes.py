@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
-from numaprobe.analysis.crosscheck import _hmat_perf as hmat_perf_by_pxm
+from numaprobe.analysis.checks.hmat import hmat_perf as hmat_perf_by_pxm
 from numaprobe.analysis.pxm import pxm_to_node
 
 # (shown name, unit, sysfs-style attributes that carry it)

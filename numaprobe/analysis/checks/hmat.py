@@ -12,7 +12,7 @@ _HMAT_ATTRS = {0: ("read_latency", "write_latency"), 1: ("read_latency",), 2: ("
                3: ("read_bandwidth", "write_bandwidth"), 4: ("read_bandwidth",), 5: ("write_bandwidth",)}
 
 
-def _hmat_perf(hmat) -> Dict[Tuple[int, int], Dict[str, int]]:
+def hmat_perf(hmat) -> Dict[Tuple[int, int], Dict[str, int]]:
     """(initiator PXM, target PXM) -> {attribute: value as Linux normalises it} from memory-level structures."""
     perf: Dict[Tuple[int, int], Dict[str, int]] = {}
     for s in hmat.of_type(1):
@@ -70,7 +70,7 @@ def run_hmat(ctx: CheckContext) -> List[Finding]:
             return [Finding(HMAT_MISMATCH, WARNING, "sysfs has accessN initiator links but there is no HMAT to "
                             "derive them from", nodes=tuple(sorted({a.node for a in access})))]
         return []
-    perf = _hmat_perf(ctx.hmat)
+    perf = hmat_perf(ctx.hmat)
     attached = {s.memory_proximity_domain: s.initiator_proximity_domain for s in ctx.hmat.of_type(0)
                 if s.initiator_pd_valid}
     out: List[Finding] = []

@@ -77,31 +77,43 @@ def build_report(root: Optional[str], advise: Optional[str] = None):
                        advice_text=advice_text)
 
 
+def check_output(path: str) -> None:
+    """Refuse an -o target before any work: like `capture`, only a new or a regular file is replaced (as root,
+    renaming over /dev/null would replace the device node; a symlink would send the page somewhere else)."""
+    import os
+
+    from numaprobe.errors import InputError
+
+    if path == "-":
+        return
+    if not path:
+        raise InputError("an output file name is needed (or - for standard output)")
+    target = os.path.abspath(path)
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise InputError("%s: directory %s does not exist" % (path, folder))
+    if os.path.isdir(target):
+        raise InputError("%s is a directory: name the HTML file to write" % path)
+    if os.path.islink(target) or os.path.lexists(target) and not os.path.isfile(target):
+        raise InputError("%s exists and is not a regular file; refusing to replace it" % path)
+
+
 def write_output(path: str, text: str) -> None:
     """Write where the user asked, and only there: '-' is standard output; a file is written under a temporary
-    name beside it and renamed into place, so a reader never sees half a page. Like `capture`, it refuses to
-    replace anything but a regular file (as root, renaming over /dev/null would replace the device node; a
-    symlink would send the page somewhere else). A refusal or failure is one line, exit 2."""
+    name beside it and renamed into place, so a reader never sees half a page. A failure is one line, exit 2."""
     import os
     import sys
     import tempfile
 
     from numaprobe.errors import InputError
 
+    check_output(path)
     if path == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    if not path:
-        raise InputError("-o needs a file name (or - for standard output)")
     target = os.path.abspath(path)
     folder = os.path.dirname(target)
-    if not os.path.isdir(folder):
-        raise InputError("-o %s: directory %s does not exist" % (path, folder))
-    if os.path.isdir(target):
-        raise InputError("-o %s is a directory: name the HTML file to write" % path)
-    if os.path.islink(target) or os.path.lexists(target) and not os.path.isfile(target):
-        raise InputError("-o %s exists and is not a regular file; refusing to replace it" % path)
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".partial", dir=folder)
     except OSError as e:
@@ -128,6 +140,7 @@ def report_command(
     free memory and huge pages per node, check findings, and optionally an advise placement."""
     from numaprobe.render.report_html import report_html
 
+    check_output(output)
     write_output(output, report_html(build_report(root, advise)))
 
 

@@ -178,8 +178,11 @@ def node_boxes(fragment: str) -> Dict[int, str]:
     out = {}
     for g in svg.iter(ns + "g"):
         first = next(iter(g), None)
-        if first is not None and first.tag == ns + "rect" and "node" in first.get("class", "").split():
-            out[int(first.find(ns + "title").text.split()[1])] = " ".join(t.text or "" for t in g.iter(ns + "text"))
+        title = first.find(ns + "title") if first is not None else None
+        # a node's box is a group whose first child is its class="node ..." rect titled "node N" (legend
+        # swatches share the class, without a title)
+        if first.tag == ns + "rect" and "node" in first.get("class", "").split() and title is not None:
+            out[int(title.text.split()[1])] = " ".join(t.text or "" for t in g.iter(ns + "text"))
     return out
 
 
@@ -263,3 +266,14 @@ def test_256_nodes_fold_into_one_box_and_the_matrix_scrolls():
     cells = heat_cells(section(html, "Node distances"))
     assert len(cells) == 256 * 256 and cells[(0, 255)] == "32" and cells[(17, 16)] == "12"
     assert re.search(r"\.heatwrap\{overflow:auto;max-height:", html)
+
+
+def test_gpu_memory_nodes_are_labelled_as_lstopo_names_them():
+    tarball = need_shared(HWLOC_CORPUS / "nvidiagpunumanodes.tar.bz2")
+    # hwloc's expected output with GPU memory nodes kept: NUMANode(GPUMemory) ... (P#N ...)
+    kept = tarball.with_name("nvidiagpunumanodes.kept.output").read_text()
+    gpu = sorted(int(p) for p in re.findall(r"NUMANode\(GPUMemory\) L#\d+ \(P#(\d+)", kept))
+    assert len(gpu) == 6
+    boxes = node_boxes(run_numaprobe("probe", "--root", str(tarball), "--format", "svg").stdout)
+    assert sorted(n for n, t in boxes.items() if "GPU MEMORY" in t) == gpu
+    assert all("GPU MEMORY" not in boxes[n] for n in boxes if n not in gpu)

@@ -66,6 +66,8 @@ def _name(topo: Topology) -> str:
 
 
 def _kind(n) -> str:
+    if n.device_memory:
+        return "device memory (%s)" % n.device_memory
     if n.cpus and n.has_memory:
         return "CPUs and memory"
     if n.has_memory:

@@ -50,6 +50,11 @@ PCI_CLASSES = {"0x0108": "NVMe", "0x0106": "SATA", "0x0104": "RAID", "0x0107": "
                "0x0b": "processor", "0x12": "accelerator", "0x00": "unclassified"}
 
 
+# Node.device_memory (model/node_extras.py) -> the tag drawn; the kernel's own name for anything else.
+DEVICE_MEMORY = {"gpu-memory-node": "GPU MEMORY", "soft-reserved": "SOFT-RESERVED",
+                 "device-initiator": "DEVICE-ATTACHED"}
+
+
 @dataclass(frozen=True)
 class PlacementView:
     """What to draw of an advise answer: its label, the CPUs it pins, vCPUs and memory per node."""
@@ -233,7 +238,9 @@ def _cores_block(ctx: _Ctx, n: Node, item: _Item) -> Tuple[float, float, List[st
 
 def _tags(n: Node, placed: bool) -> List[Tuple[str, str]]:
     tags = []
-    if n.has_memory and not n.cpus:
+    if n.device_memory:
+        tags.append(("memonly", DEVICE_MEMORY.get(n.device_memory, "DEVICE MEMORY")))
+    elif n.has_memory and not n.cpus:
         tags.append(("memonly", "MEMORY ONLY" if not n.all_cpus else "NO ONLINE CPU"))
     if not n.has_memory:
         tags.append(("nomem", "NO MEMORY" if n.cpus else "EMPTY"))

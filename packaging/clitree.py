@@ -2,10 +2,16 @@
 
 Everything here comes from the CLI itself (typer builds a click Group; we walk it), so a command or option added
 to numaprobe/cli/ shows up in the man pages and completions without anyone editing a list.
+
+The tree is read by duck typing, never through `import click`: typer < 0.26 builds it from click (8.1 on
+Debian 12), typer >= 0.26 from its own copy (typer._click), and click 8.2 changed make_metavar() to take the
+context. The same numaprobe gives the same tree, hence the same man pages and completions, on all of them
+(tests/test_packaging_both_ends.py compares the two interpreters' output).
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from dataclasses import dataclass
@@ -27,7 +33,7 @@ class Param:
     is_argument: bool
     required: bool
     multiple: bool
-    choices: Tuple[str, ...]       # from click.Choice, else ()
+    choices: Tuple[str, ...]       # what click's shell completion offers (a Choice's values), else ()
     takes_path: bool               # the value is a file or directory name (complete it as one)
     default: str                   # shown as "Default: ..." ("" when there is none worth showing)
 
@@ -65,17 +71,34 @@ class Program:
     commands: Tuple[Command, ...]
 
 
-def _param(p) -> Param:
-    import click
+def _completions(p, ctx) -> Tuple[Tuple[str, str], ...]:
+    """(value, kind) pairs the parameter offers for an empty word: click's shell_complete, public and the same in
+    click 8.1 and typer >= 0.26 (whose parameters have no click ParamType any more)."""
+    return tuple((str(item.value), item.type) for item in p.shell_complete(ctx, ""))
 
-    is_argument = isinstance(p, click.Argument)
+
+def _metavar(p, choices: Tuple[str, ...]) -> str:
+    """The value's placeholder, by one rule whatever the typer version: typer >= 0.26 would write "<int>" and
+    "<a|b>" where click writes "INTEGER" and "[a|b]". An explicit metavar= wins; choices read as click shows them;
+    otherwise the parameter's own name."""
+    if p.metavar:
+        return p.metavar
+    if choices:
+        return "[%s]" % "|".join(choices)
+    return p.name.upper() + ("..." if p.nargs == -1 else "")
+
+
+def _param(p, ctx) -> Param:
+    is_argument = p.param_type_name == "argument"
     # Short options first, as man pages and --help list them: "-r, --root".
     opts = tuple(sorted(list(p.opts) + list(p.secondary_opts), key=lambda o: (o.startswith("--"), o)))
     is_flag = bool(getattr(p, "is_flag", False))
-    metavar = "" if is_flag else p.make_metavar()
-    choices = tuple(p.type.choices) if isinstance(p.type, click.Choice) else ()
-    hint = (getattr(p, "metavar", None) or "").upper()
-    takes_path = isinstance(p.type, click.Path) or any(w in hint for w in ("PATH", "FILE", ".TAR", "DIR"))
+    offered = () if is_flag else _completions(p, ctx)
+    choices = tuple(value for value, kind in offered if kind == "plain")
+    metavar = "" if is_flag else _metavar(p, choices)
+    hint = metavar.upper()
+    takes_path = any(kind in ("file", "dir") for _, kind in offered) or any(
+        w in hint for w in ("PATH", "FILE", ".TAR", "DIR"))
     # click writes optional arguments as "[FILE]..."; a metavar may itself end in "]" ("NAME[,policy=P]").
     bare = re.fullmatch(r"\[(.*)\](?:\.\.\.)?|(.*?)(?:\.\.\.)?", metavar)
     return Param(
@@ -103,7 +126,7 @@ def _default_text(p, is_flag: bool) -> str:
 
 
 def _command(cmd, ctx, name: str) -> Command:
-    params = tuple(_param(p) for p in cmd.get_params(ctx) if not getattr(p, "hidden", False))
+    params = tuple(_param(p, ctx) for p in cmd.get_params(ctx) if not getattr(p, "hidden", False))
     return Command(name=name, help=(cmd.help or "").strip(), short_help=cmd.get_short_help_str(limit=200),
                    params=params)
 
@@ -115,18 +138,18 @@ def load(repo: Optional[Path] = None) -> Program:
     root = str(repo or REPO)
     if root not in sys.path:
         sys.path.insert(0, root)
-    import click
     import typer.main
 
     app_mod = importlib.import_module("numaprobe.cli.app")
     version = importlib.import_module("numaprobe").__version__
     group = typer.main.get_command(app_mod.app)
     # The app's context_settings carry help_option_names (-h, --help); subcommand contexts inherit them.
-    ctx = click.Context(group, info_name="numaprobe", **group.context_settings)
+    ctx = group.context_class(group, info_name="numaprobe", **group.context_settings)
     commands = []
     for name in group.list_commands(ctx):
         sub = group.get_command(ctx, name)
         if sub is None or getattr(sub, "hidden", False):
             continue
-        commands.append(_command(sub, click.Context(sub, info_name=name, parent=ctx, **sub.context_settings), name))
+        sub_ctx = sub.context_class(sub, info_name=name, parent=ctx, **sub.context_settings)
+        commands.append(_command(sub, sub_ctx, name))
     return Program(name="numaprobe", version=version, top=_command(group, ctx, ""), commands=tuple(commands))

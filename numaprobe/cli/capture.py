@@ -10,8 +10,9 @@ import typer
 def capture_command(
     out: str = typer.Argument(..., metavar="OUT.tar.gz", help="Archive to write (.tar.gz, .tar.xz, .tar.bz2 "
                                                               "or .tar); written atomically."),
-    pids: Optional[List[int]] = typer.Option(None, "--pid", "-p", help="Also capture this process's numa_maps, "
-                                                                      "status and cmdline (repeatable)."),
+    pids: Optional[List[int]] = typer.Option(None, "--pid", "-p", metavar="PID",
+                                             help="Also capture this process's numa_maps, status and cmdline "
+                                                  "(repeatable)."),
     no_dmesg: bool = typer.Option(False, "--no-dmesg", help="Do not include the kernel log."),
 ) -> None:
     """Snapshot this host's NUMA-relevant /sys and /proc (and ACPI tables when readable) into a tarball."""

@@ -26,31 +26,37 @@ _numaprobe()
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '-V --version -h --help' -- "$cur"))
             else
-                COMPREPLY=($(compgen -W 'advise capture check numastat physinfo probe report simulate snapshot tables' -- "$cur"))
+                COMPREPLY=($(compgen -W 'probe tables check physinfo numastat simulate advise report capture snapshot' -- "$cur"))
             fi
             ;;
-        advise)
+        probe)
             case $prev in
-                --mode) COMPREPLY=($(compgen -W 'strict preferred interleave' -- "$cur")); return ;;
-                --format) COMPREPLY=($(compgen -W 'text json numactl libvirt xl systemd' -- "$cur")); return ;;
                 -r|--root) _numaprobe_files; return ;;
-                --vcpus|--memory|--device|--hugepages|--count|--sample|--reserve|--nodes|--cpus|--libvirt-version) return ;;
+                --format) COMPREPLY=($(compgen -W 'text json svg' -- "$cur")); return ;;
             esac
             if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W '--vcpus --memory --device --hugepages --mode --count --sample --format --reserve --nodes --cpus --ignore-cpuset --allow-device-memory --libvirt-version -r --root --json -h --help' -- "$cur"))
+                COMPREPLY=($(compgen -W '-r --root --json --format -h --help' -- "$cur"))
             fi
             ;;
-        capture)
+        tables)
             case $prev in
-                -p|--pid) return ;;
+                -r|--root) _numaprobe_files; return ;;
             esac
             if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W '-p --pid --no-dmesg -h --help' -- "$cur"))
+                COMPREPLY=($(compgen -W '-r --root --json -h --help' -- "$cur"))
             else
                 _numaprobe_files
             fi
             ;;
         check)
+            case $prev in
+                -r|--root) _numaprobe_files; return ;;
+            esac
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W '-r --root --json -h --help' -- "$cur"))
+            fi
+            ;;
+        physinfo)
             case $prev in
                 -r|--root) _numaprobe_files; return ;;
             esac
@@ -68,21 +74,25 @@ _numaprobe()
                 COMPREPLY=($(compgen -W '--format -p --pid --name --domain -r --root --json -h --help' -- "$cur"))
             fi
             ;;
-        physinfo)
+        simulate)
             case $prev in
+                --seed) COMPREPLY=($(compgen -W 'firmware live' -- "$cur")); return ;;
                 -r|--root) _numaprobe_files; return ;;
+                -d|--domain) return ;;
             esac
             if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W '-r --root --json -h --help' -- "$cur"))
+                COMPREPLY=($(compgen -W '-d --domain --seed -r --root --json -h --help' -- "$cur"))
             fi
             ;;
-        probe)
+        advise)
             case $prev in
+                --mode) COMPREPLY=($(compgen -W 'strict preferred interleave' -- "$cur")); return ;;
+                --format) COMPREPLY=($(compgen -W 'text json numactl libvirt xl systemd' -- "$cur")); return ;;
                 -r|--root) _numaprobe_files; return ;;
-                --format) COMPREPLY=($(compgen -W 'text json svg' -- "$cur")); return ;;
+                --vcpus|--memory|--device|--hugepages|--count|--sample|--reserve|--nodes|--cpus|--libvirt-version) return ;;
             esac
             if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W '-r --root --json --format -h --help' -- "$cur"))
+                COMPREPLY=($(compgen -W '--vcpus --memory --device --hugepages --mode --count --sample --format --reserve --nodes --cpus --ignore-cpuset --allow-device-memory --libvirt-version -r --root --json -h --help' -- "$cur"))
             fi
             ;;
         report)
@@ -95,14 +105,14 @@ _numaprobe()
                 COMPREPLY=($(compgen -W '-o --output --advise -r --root -h --help' -- "$cur"))
             fi
             ;;
-        simulate)
+        capture)
             case $prev in
-                --seed) COMPREPLY=($(compgen -W 'firmware live' -- "$cur")); return ;;
-                -r|--root) _numaprobe_files; return ;;
-                -d|--domain) return ;;
+                -p|--pid) return ;;
             esac
             if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W '-d --domain --seed -r --root --json -h --help' -- "$cur"))
+                COMPREPLY=($(compgen -W '-p --pid --no-dmesg -h --help' -- "$cur"))
+            else
+                _numaprobe_files
             fi
             ;;
         snapshot)
@@ -111,16 +121,6 @@ _numaprobe()
             esac
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '-r --root -h --help' -- "$cur"))
-            fi
-            ;;
-        tables)
-            case $prev in
-                -r|--root) _numaprobe_files; return ;;
-            esac
-            if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W '-r --root --json -h --help' -- "$cur"))
-            else
-                _numaprobe_files
             fi
             ;;
     esac

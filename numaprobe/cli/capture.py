@@ -18,7 +18,8 @@ def capture_command(
     """Snapshot this host's NUMA-relevant /sys and /proc (and ACPI tables when readable) into a tarball."""
     from numaprobe.model.capture import capture_host
 
-    result = capture_host(out, pids=pids or (), with_dmesg=not no_dmesg)
+    # the process exits right after: a Ctrl-C once the archive is in place must not report it as failed
+    result = capture_host(out, pids=pids or (), with_dmesg=not no_dmesg, process_ends=True)
     typer.echo("numaprobe: wrote %s (%d files, %d links, %d unreadable)" % (
         result.path, result.files, result.links, len(result.unreadable)), err=True)
 

@@ -160,11 +160,15 @@ def _dmesg(w: _Writer) -> None:
     w.add_bytes("dmesg.txt", proc.stdout)
 
 
-def write_capture(out_path: str, pids: Sequence[int] = (), root: Optional[Root] = None,
-                  with_dmesg: bool = True) -> CaptureResult:
-    """Write the capture to out_path atomically. Raises InputError for an unusable target."""
-    root = root or DirectoryRoot("/", kind="live")
-    out_path = os.path.abspath(out_path)
+def _archive_mode(out_path: str) -> str:
+    if out_path.endswith((".tar.xz", ".txz")):
+        return "w:xz"
+    if out_path.endswith((".tar.bz2", ".tbz2")):
+        return "w:bz2"
+    return "w" if out_path.endswith(".tar") else "w:gz"
+
+
+def _check_target(out_path: str) -> None:
     out_dir = os.path.dirname(out_path)
     if not os.path.isdir(out_dir):
         raise InputError("%s: directory does not exist" % out_dir)
@@ -173,70 +177,124 @@ def write_capture(out_path: str, pids: Sequence[int] = (), root: Optional[Root] 
     # The archive is renamed over the target: as root, `capture /dev/null` would replace the device node.
     if os.path.lexists(out_path) and not os.path.isfile(out_path) or os.path.islink(out_path):
         raise InputError("%s: exists and is not a regular file; refusing to replace it" % out_path)
-    mode = "w:gz"
-    if out_path.endswith((".tar.xz", ".txz")):
-        mode = "w:xz"
-    elif out_path.endswith((".tar.bz2", ".tbz2")):
-        mode = "w:bz2"
-    elif out_path.endswith(".tar"):
-        mode = "w"
+
+
+def _write_archive(f, mode: str, root: Root, pids: Sequence[int], with_dmesg: bool) -> _Writer:
+    now = time.time()
+    with tarfile.open(fileobj=f, mode=mode, format=tarfile.PAX_FORMAT) as tf:
+        w = _Writer(tf, now)
+        for top in TREES:
+            _walk(root, top, w)
+        for rel in SINGLE_FILES:
+            if root.exists(rel):
+                w.copy(root, rel)
+        _pci(root, w)
+        for pid in pids:
+            for name in PROC_PID_FILES:
+                w.copy(root, "proc/%d/%s" % (pid, name))
+            # the CPU each thread last ran on (field 39 of stat) feeds numastat --pid's verdict
+            for tid in root.try_listdir("proc/%d/task" % pid):
+                w.copy(root, "proc/%d/task/%s/stat" % (pid, tid))
+        if pids:
+            # numastat --domain finds libvirt guests by their pid files
+            for name in root.try_listdir(LIBVIRT_PID_DIR):
+                if name.endswith(".pid"):
+                    w.copy(root, LIBVIRT_PID_DIR + "/" + name)
+        if with_dmesg:
+            _dmesg(w)
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "numaprobe_version": __version__,
+            "kernel": platform.release(),
+            "hostname": platform.node(),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+            "uid": os.geteuid(),
+            "pids": list(pids),
+            "files": w.files,
+            "links": w.links,
+            "unreadable": [{"path": p, "why": why} for p, why in w.unreadable],
+        }
+        w.add_bytes("numaprobe-manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+    f.flush()
+    os.fsync(f.fileno())
+    return w
+
+
+# The signals that end a capture early (Ctrl-C; a systemd stop or `timeout`).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _commit(tmp: str, out_path: str, process_ends: bool) -> None:
+    """Rename the finished archive into place with SIGINT and SIGTERM blocked, so a signal comes either before
+    the rename (no archive; interrupted) or after it. When the process ends with this capture, one after it is
+    discarded: ignoring a blocked pending signal drops it, and the capture, complete, exits 0."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(out_path) + ".", suffix=".partial", dir=out_dir)
-    except OSError as e:
-        raise InputError("cannot write in %s: %s" % (out_dir, e.strerror or e)) from None
-    # SIGTERM (a systemd stop, `timeout`) must clean up like SIGINT does.
+        os.replace(tmp, out_path)
+        if process_ends:
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_IGN)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _holds(path: str, ident: Tuple[int, int]) -> bool:
+    """path is the archive this capture wrote (renamed into place), not an older file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == ident
+
+
+def write_capture(out_path: str, pids: Sequence[int] = (), root: Optional[Root] = None,
+                  with_dmesg: bool = True, process_ends: bool = False) -> CaptureResult:
+    """Write the capture to out_path atomically. Raises InputError for an unusable target.
+
+    process_ends=True (the CLI, which exits when this returns): from the rename on, SIGINT and SIGTERM are
+    ignored, and an interrupt already on its way when the archive landed is not raised: a capture whose archive
+    is complete succeeds. Otherwise (in-process callers) such an interrupt reaches the caller."""
+    root = root or DirectoryRoot("/", kind="live")
+    out_path = os.path.abspath(out_path)
+    _check_target(out_path)
+    # SIGTERM (a systemd stop, `timeout`) must clean up like SIGINT does: installed before the temporary exists.
     old_term = signal.getsignal(signal.SIGTERM)
     try:
         signal.signal(signal.SIGTERM, signal.default_int_handler)
     except ValueError:  # not the main thread
         old_term = None
     try:
-        now = time.time()
-        with os.fdopen(fd, "wb") as f, tarfile.open(fileobj=f, mode=mode, format=tarfile.PAX_FORMAT) as tf:
-            w = _Writer(tf, now)
-            for top in TREES:
-                _walk(root, top, w)
-            for rel in SINGLE_FILES:
-                if root.exists(rel):
-                    w.copy(root, rel)
-            _pci(root, w)
-            for pid in pids:
-                for name in PROC_PID_FILES:
-                    w.copy(root, "proc/%d/%s" % (pid, name))
-                # the CPU each thread last ran on (field 39 of stat) feeds numastat --pid's verdict
-                for tid in root.try_listdir("proc/%d/task" % pid):
-                    w.copy(root, "proc/%d/task/%s/stat" % (pid, tid))
-            if pids:
-                # numastat --domain finds libvirt guests by their pid files
-                for name in root.try_listdir(LIBVIRT_PID_DIR):
-                    if name.endswith(".pid"):
-                        w.copy(root, LIBVIRT_PID_DIR + "/" + name)
-            if with_dmesg:
-                _dmesg(w)
-            manifest = {
-                "schema_version": SCHEMA_VERSION,
-                "numaprobe_version": __version__,
-                "kernel": platform.release(),
-                "hostname": platform.node(),
-                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-                "uid": os.geteuid(),
-                "pids": list(pids),
-                "files": w.files,
-                "links": w.links,
-                "unreadable": [{"path": p, "why": why} for p, why in w.unreadable],
-            }
-            w.add_bytes("numaprobe-manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
-            f.flush()
-            os.fsync(f.fileno())
+        return _write_and_commit(out_path, pids, root, with_dmesg, process_ends)
+    finally:
+        if old_term is not None and not process_ends:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+def _write_and_commit(out_path: str, pids: Sequence[int], root: Root, with_dmesg: bool,
+                      process_ends: bool) -> CaptureResult:
+    out_dir = os.path.dirname(out_path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(out_path) + ".", suffix=".partial", dir=out_dir)
+    except OSError as e:
+        raise InputError("cannot write in %s: %s" % (out_dir, e.strerror or e)) from None
+    w = None
+    try:
+        st = os.fstat(fd)
+        ident = (st.st_dev, st.st_ino)
+        with os.fdopen(fd, "wb") as f:
+            w = _write_archive(f, _archive_mode(out_path), root, pids, with_dmesg)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, out_path)
+        _commit(tmp, out_path, process_ends)
         return CaptureResult(out_path, w.files, w.links, w.unreadable)
     except BaseException:
+        if w is not None and _holds(out_path, ident):
+            # Renamed into place: the archive is complete. An interrupt raised after that is the caller's when
+            # it goes on; a process that ends here has succeeded.
+            if process_ends:
+                return CaptureResult(out_path, w.files, w.links, w.unreadable)
+            raise
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
-    finally:
-        if old_term is not None:
-            signal.signal(signal.SIGTERM, old_term)

@@ -51,11 +51,34 @@ def read_pci_devices_from_files(root: Root) -> Tuple[RawDevice, ...]:
     return tuple(sorted(out, key=lambda d: d.address))
 
 
+# libudev's soname since systemd 183 (2012); dlopen finds it through ld.so.cache without running anything.
+LIBUDEV_SONAME = "libudev.so.1"
+
+
+def _udev_context():
+    """A pyudev.Context whose libudev is loaded by soname, as Debian's pyudev does.
+
+    Upstream pyudev (PyPI 0.24.x) looks libudev up with ctypes.util.find_library("udev"), which runs
+    `/sbin/ldconfig -p` (then gcc or ld when that fails): a process started on every live run, which the read-only
+    proof (tests/test_readonly.py) refuses. Debian's pyudev asks for "libudev.so.1" and skips the lookup. Both
+    call find_library through pyudev._ctypeslib.utils, so while the Context is made that name answers with the
+    soname."""
+    import pyudev
+    from pyudev._ctypeslib import utils
+
+    find = getattr(utils, "find_library", None)
+    if find is None:  # a future pyudev that no longer looks libraries up this way
+        return pyudev.Context()
+    utils.find_library = lambda name: LIBUDEV_SONAME if name in ("udev", LIBUDEV_SONAME) else find(name)
+    try:
+        return pyudev.Context()
+    finally:
+        utils.find_library = find
+
+
 def read_pci_devices_udev() -> Tuple[RawDevice, ...]:
     """The live host's PCI devices through pyudev (libudev's view of sysfs)."""
-    import pyudev
-
-    context = pyudev.Context()
+    context = _udev_context()
     out = []
     for dev in context.list_devices(subsystem="pci"):
         attrs = dev.attributes

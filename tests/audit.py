@@ -103,7 +103,8 @@ def run_audited(args: Sequence[str], cwd: Optional[str] = None, env: Optional[Di
     os.close(fd)
     os.chmod(report, 0o666)  # an unprivileged child writes its report here
     e = dict(os.environ)
-    e.update({"PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1", "NUMAPROBE_AUDIT_REPORT": report,
+    e.update({"PYTHONPATH": getattr(preexec, "pythonpath", str(REPO)), "PYTHONDONTWRITEBYTECODE": "1",
+              "NUMAPROBE_AUDIT_REPORT": report,
               "NUMAPROBE_AUDIT_WATCH": json.dumps(list(watch))})
     if env:
         e.update(env)
@@ -162,10 +163,57 @@ def one_clean_line(err: str) -> bool:
     return len(lines) == 1 and "Traceback" not in err and lines[0].startswith(("numaprobe", "Usage"))
 
 
-def nobody_preexec():
-    """A preexec_fn that drops to the unprivileged user `nobody`; skips the test when that is impossible."""
+def readable_by_others(path: Path) -> bool:
+    """Whether a user with no rights of its own reaches and reads path: every directory above it searchable by
+    others (a clone under a 0700 home is not), and the file itself readable."""
+    for d in list(path.parents):
+        if not os.stat(d).st_mode & 0o001:
+            return False
+    return bool(os.stat(path).st_mode & 0o004)
+
+
+_NOBODY_COPIES: Dict[str, str] = {}
+
+
+def importable_by_others(repo: Path = REPO) -> str:
+    """A directory from which any user imports this checkout's numaprobe: the checkout itself when others can read
+    it, else a world-readable copy of its numaprobe/ package under /dev/shm (made once, removed at exit)."""
+    if readable_by_others(repo / "numaprobe" / "__init__.py"):
+        return str(repo)
+    if str(repo) not in _NOBODY_COPIES:
+        import atexit
+        import shutil
+
+        base = tempfile.mkdtemp(prefix="numaprobe-for-nobody-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        shutil.copytree(repo / "numaprobe", os.path.join(base, "numaprobe"),
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for d, dirs, files in os.walk(base):
+            os.chmod(d, 0o755)
+            for f in files:
+                os.chmod(os.path.join(d, f), 0o644)
+        atexit.register(shutil.rmtree, base, True)
+        _NOBODY_COPIES[str(repo)] = base
+    return _NOBODY_COPIES[str(repo)]
+
+
+class NobodyPreexec:
+    """preexec_fn that drops to `nobody`; run_audited puts `pythonpath` (where nobody can import numaprobe from)
+    on the child's PYTHONPATH."""
+
+    def __init__(self, pw):
+        self.pw = pw
+        self.pythonpath = importable_by_others()
+
+    def __call__(self):
+        os.setgroups([])
+        os.setgid(self.pw.pw_gid)
+        os.setuid(self.pw.pw_uid)
+
+
+def nobody_preexec() -> NobodyPreexec:
+    """A preexec_fn that drops to the unprivileged user `nobody`; skips the test when that is impossible (not root,
+    no such user: in CI, tests/conftest.py turns the skip into a failure)."""
     import pwd
-    import shutil as _shutil
 
     import pytest
 
@@ -175,17 +223,10 @@ def nobody_preexec():
         pw = pwd.getpwnam("nobody")
     except KeyError:
         pytest.skip("no user 'nobody' on this system")
-    del _shutil
-    # nobody must be able to import this checkout (a CI checkout under /root is not readable by others)
-    for d in [REPO] + list(REPO.parents):
-        if not os.stat(d).st_mode & 0o001:
-            pytest.skip("%s is not searchable by other users, so `nobody` cannot run this checkout" % d)
-    if not os.stat(REPO / "numaprobe" / "__init__.py").st_mode & 0o004:
-        pytest.skip("this checkout is not readable by other users")
+    # the interpreter and its libraries (a venv under a 0700 home would not do) are not ours to copy: say so
+    import typer
 
-    def drop():
-        os.setgroups([])
-        os.setgid(pw.pw_gid)
-        os.setuid(pw.pw_uid)
-
-    return drop
+    for needed in (Path(os.path.realpath(sys.executable)), Path(typer.__file__)):
+        assert readable_by_others(needed), "%s is not readable by other users: `nobody` cannot run %s" % (
+            needed, sys.executable)
+    return NobodyPreexec(pw)

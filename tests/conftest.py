@@ -1,3 +1,4 @@
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -30,3 +31,34 @@ def cli(capsys):
         return code, out, err
 
     return run
+
+
+# ---- no skips in CI ---------------------------------------------------------------------------------------
+# .ci/run exports CI=true: there every oracle, the shared corpus and root are provided, so a skipped test is a
+# check that silently did not happen. The run prints each reason (-rs) and fails.
+_SKIPPED = []
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _SKIPPED.append((report.nodeid, reason))
+
+
+pytest_collectreport = pytest_runtest_logreport  # a whole module skipped at import
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _in_ci() and _SKIPPED:
+        terminalreporter.section("skipped tests fail the run in CI (CI=%s)" % os.environ.get("CI"), red=True)
+        for nodeid, reason in _SKIPPED:
+            terminalreporter.write_line("SKIPPED %s: %s" % (nodeid, reason))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _in_ci() and _SKIPPED and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -3,9 +3,13 @@
 ``parse_dsl`` reads both forms iasl writes: disassembly (``[030h 0048   1]  Name : Value``) and data-table
 source/templates (``[0001]  Name : Value``); flag sub-lines (``Enabled : 1``) have no bracket. Values are turned
 into Python values (hex ints, strings, byte/row tuples) so tests compare them with the decoded dataclasses.
-``expected_fields`` lists, for a decoded table, the fields iasl 20200925 prints, in its order and with its names:
-the mapping from iasl's names to numaprobe's attributes lives here, on the test side, written from
-../shared/notes/acpi/iasl.md, not derived from numaprobe's code.
+``expected_fields`` lists, for a decoded table, the fields iasl prints, in its order and with its names: the
+mapping from iasl's names to numaprobe's attributes lives here, on the test side, written from
+../shared/notes/acpi/iasl.md and ACPICA's source/common/dmtbinfo1.c (HMAT) and dmtbinfo3.c (SRAT), not derived
+from numaprobe's code. Any iasl will do: Debian 12's 20200925 and newer ones print the same field names; newer
+ones decode more (SRAT types 6 and 7, the generic-affinity Architectural Transactions flag, HMAT Minimum Transfer
+Size and Address Mode). Where versions differ, the expectation is a ``OneOf`` of what each prints, and
+``fields_mismatch`` takes whichever this iasl printed, so no version is pinned and every printed field is compared.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from typing import Any, List, Optional, Tuple
 
 from oracles import need_tool
 
-KNOWN_VERSION = "20200925"  # Debian 12 acpica-tools; field names below are this version's
 _DIS = re.compile(r"^\[([0-9A-F]+)h (\d{4,}) +([0-9A-F]+h|\d+)\] +(.+?) : (.*)$")
 _SRC = re.compile(r"^\[(\d+)\] +(.+?) : (.*)$")
 _SUB = re.compile(r"^ +([A-Za-z].*?) : (.*)$")
@@ -29,6 +32,62 @@ class Field:
     offset: Optional[int]  # None for flag sub-lines and in source files
     name: str  # whitespace collapsed: "Locality 0"
     value: Any
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """What different iasl versions print at one place: each choice is one version's fields (() = nothing)."""
+
+    choices: Tuple[Tuple[Field, ...], ...]
+
+
+def newer(*fields: Field) -> OneOf:
+    """Fields only iasl versions newer than Debian 12's 20200925 print."""
+    return OneOf(((), tuple(fields)))
+
+
+def _first_name(choice) -> Optional[str]:
+    first = choice[0]
+    return _first_name(first.choices[-1]) if isinstance(first, OneOf) else first.name
+
+
+def _choose(choices, printed: List[Field], i: int):
+    nxt = printed[i].name if i < len(printed) else None
+    for choice in choices:
+        if choice and _first_name(choice) == nxt:
+            return choice
+    return () if () in choices else None
+
+
+def _same(got: Field, want: Field) -> bool:
+    offsets = got.offset is None or want.offset is None or got.offset == want.offset
+    return offsets and got.name == want.name and got.value == want.value
+
+
+def _match(printed: List[Field], expected, i: int) -> Tuple[int, Optional[str]]:
+    for exp in expected:
+        if isinstance(exp, OneOf):
+            choice = _choose(exp.choices, printed, i)
+            if choice is None:
+                return i, "iasl printed %r where numaprobe expects %r" % (printed[i] if i < len(printed) else None,
+                                                                          exp)
+            i, why = _match(printed, choice, i)
+            if why:
+                return i, why
+        elif i >= len(printed) or not _same(printed[i], exp):
+            return i, "iasl printed %r, numaprobe decoded %r" % (printed[i] if i < len(printed) else None, exp)
+        else:
+            i += 1
+    return i, None
+
+
+def fields_mismatch(printed: List[Field], expected: List[Any]) -> Optional[str]:
+    """None when iasl printed exactly the expected fields (taking, at each OneOf, the choice this iasl made: the one
+    whose first field it printed next), else what differs first. Offsets are compared where both sides have one."""
+    i, why = _match(printed, expected, 0)
+    if why is None and i < len(printed):
+        why = "iasl printed more than numaprobe decoded: %r" % printed[i:]
+    return why
 
 
 def iasl_version() -> str:
@@ -121,7 +180,7 @@ def template(signature: str, workdir: Path) -> str:
     return out.read_text()
 
 
-# -- what iasl 20200925 prints for a decoded table ------------------------------------------------------------
+# -- what iasl prints for a decoded table ------------------------------------------------------------------
 
 def _header(t: Any) -> List[Field]:
     h = t.header
@@ -131,7 +190,9 @@ def _header(t: Any) -> List[Field]:
             Field(32, "Asl Compiler Revision", h.creator_revision)]
 
 
-IASL_OLD_SRAT_TYPES = (6, 7)  # unknown to iasl 20200925: it prints type and length only
+# SRAT subtable types iasl 20200925 does not know ("Unknown SRAT subtable type": it prints type and length only);
+# newer iasl decodes them (dmtbinfo3.c AcpiDmTableInfoSrat6, Srat7).
+NEWER_SRAT_TYPES = (6, 7)
 
 
 def _srat_entry(e: Any) -> List[Field]:
@@ -161,11 +222,18 @@ def _srat_entry(e: Any) -> List[Field]:
     elif e.type == 4 and hasattr(e, "its_id"):
         out += [F(o + 2, "Proximity Domain", e.proximity_domain), F(o + 6, "Reserved", e.reserved),
                 F(o + 8, "ITS ID", e.its_id)]
-    elif e.type == 5 and hasattr(e, "device_handle"):
-        out += [F(o + 2, "Reserved1", e.reserved1), F(o + 3, "Device Handle Type", e.device_handle_type),
+    elif e.type in (5, 6) and hasattr(e, "device_handle"):
+        body = [F(o + 2, "Reserved1", e.reserved1), F(o + 3, "Device Handle Type", e.device_handle_type),
                 F(o + 4, "Proximity Domain", e.proximity_domain), F(o + 8, "Device Handle", tuple(e.device_handle)),
                 F(o + 24, "Flags (decoded below)", e.flags), F(None, "Enabled", int(e.enabled)),
+                newer(F(None, "Architectural Transactions", int(e.architectural_transactions))),
                 F(o + 28, "Reserved2", e.reserved2)]
+        out += body if e.type == 5 else [OneOf(((), tuple(body)))]  # type 6: newer iasl only
+    elif e.type == 7 and hasattr(e, "acpi_processor_uid"):
+        out.append(newer(F(o + 2, "Reserved", e.reserved), F(o + 4, "Proximity Domain", e.proximity_domain),
+                         F(o + 8, "Acpi Processor UID", e.acpi_processor_uid),
+                         F(o + 12, "Flags (decoded below)", e.flags), F(None, "Enabled", int(e.enabled)),
+                         F(o + 16, "Clock Domain", e.clock_domain)))
     return out
 
 
@@ -180,9 +248,12 @@ def _hmat_structure(s: Any) -> List[Field]:
                 F(o + 24, "Reserved3", s.reserved3), F(o + 32, "Reserved4", s.reserved4)]
     elif s.type == 1 and hasattr(s, "entries"):
         out += [F(o + 8, "Flags (decoded below)", s.flags), F(None, "Memory Hierarchy", s.memory_hierarchy),
+                newer(F(None, "Use Minimum Transfer Size", (s.flags >> 4) & 1),
+                      F(None, "Non-sequential Transfers", (s.flags >> 5) & 1)),
                 F(o + 9, "Data Type", s.data_type),
                 # 20200925 prints ACPI 6.4's Minimum Transfer Size and the reserved byte as one u16
-                F(o + 10, "Reserved1", s.min_transfer_size | (s.reserved1 << 8)),
+                OneOf(((F(o + 10, "Reserved1", s.min_transfer_size | (s.reserved1 << 8)),),
+                       (F(o + 10, "Minimum Transfer Size", s.min_transfer_size), F(o + 11, "Reserved1", s.reserved1)))),
                 F(o + 12, "Initiator Proximity Domains #", s.initiator_count),
                 F(o + 16, "Target Proximity Domains #", s.target_count), F(o + 20, "Reserved2", s.reserved2),
                 F(o + 24, "Entry Base Unit", s.entry_base_unit)]
@@ -203,7 +274,9 @@ def _hmat_structure(s: Any) -> List[Field]:
                 F(o + 24, "Cache Attributes (decoded below)", s.cache_attributes),
                 F(None, "Total Cache Levels", s.total_levels), F(None, "Cache Level", s.cache_level),
                 F(None, "Cache Associativity", s.associativity), F(None, "Write Policy", s.write_policy),
-                F(None, "Cache Line Size", s.line_size), F(o + 28, "Reserved2", s.address_mode),
+                F(None, "Cache Line Size", s.line_size),
+                # ACPI 6.5's Address Mode: 20200925 calls it Reserved2
+                OneOf(((F(o + 28, "Reserved2", s.address_mode),), (F(o + 28, "Address Mode", s.address_mode),))),
                 F(o + 30, "SMBIOS Handle #", s.smbios_handle_count)]
         for k, hnd in enumerate(s.smbios_handles):
             out.append(F(o + 32 + 2 * k, "SMBIOS Handle", hnd))
@@ -229,3 +302,14 @@ def expected_fields(t: Any) -> List[Field]:
 
 def without_offsets(fields: List[Field]) -> List[Tuple[str, Any]]:
     return [(f.name, f.value) for f in fields]
+
+
+def without_names(fields: List[Any], names: Tuple[str, ...]) -> List[Any]:
+    """fields (printed or expected) minus those called one of names, inside OneOf choices too."""
+    out: List[Any] = []
+    for f in fields:
+        if isinstance(f, OneOf):
+            out.append(OneOf(tuple(tuple(without_names(list(c), names)) for c in f.choices)))
+        elif f.name not in names:
+            out.append(f)
+    return out

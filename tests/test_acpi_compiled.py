@@ -1,6 +1,6 @@
 """Tables compiled by the real iasl from `iasl -T` templates, edited, decode to what the source says.
 
-The source is Debian iasl 20200925's own template (`iasl -T SRAT|SLIT|HMAT`); the test edits field values
+The source is the installed iasl's own template (`iasl -T SRAT|SLIT|HMAT`, any version); the test edits field values
 and repeats or drops subtable blocks, compiles with `iasl`, decodes the .aml and compares every field with the
 source (iasl_oracle.parse_dsl reads the source format), then checks the facts the edits were made for.
 iasl rewrites the table length, checksum and Asl Compiler ID/Revision on compiling, so those are not compared.
@@ -13,8 +13,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from iasl_oracle import KNOWN_VERSION, compile_source, expected_fields, iasl_version, parse_dsl, template, \
-    without_offsets
+from iasl_oracle import compile_source, expected_fields, fields_mismatch, parse_dsl, template, without_names
 
 from numaprobe.acpi import decode_table
 
@@ -23,8 +22,6 @@ REWRITTEN_BY_IASL = ("Table Length", "Checksum", "Asl Compiler ID", "Asl Compile
 
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
-    if iasl_version() != KNOWN_VERSION:
-        pytest.skip("templates and field names are those of iasl %s" % KNOWN_VERSION)
     return tmp_path_factory.mktemp("iasl-compiled")
 
 
@@ -61,10 +58,10 @@ def _edit(lines: List[str], **changes) -> List[str]:
 def _compile_and_compare(source: str, work, name: str):
     data = compile_source(source, work, name)
     table = decode_table(data)
-    src_fields, _ = parse_dsl(source)
-    want = [f for f in without_offsets(src_fields) if f[0] not in REWRITTEN_BY_IASL]
-    got = [f for f in without_offsets(expected_fields(table)) if f[0] not in REWRITTEN_BY_IASL]
-    assert got == want
+    src_fields, _ = parse_dsl(source)  # source lines carry no offsets: names and values are compared
+    why = fields_mismatch(without_names(src_fields, REWRITTEN_BY_IASL),
+                          without_names(expected_fields(table), REWRITTEN_BY_IASL))
+    assert why is None, why
     return table
 
 

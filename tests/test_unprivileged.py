@@ -109,3 +109,27 @@ def test_capture_as_nobody_records_what_it_could_not_read(place):
         if os.path.isfile("/" + TABLES + "/" + t):
             assert TABLES + "/" + t in unreadable and TABLES + "/" + t not in names
     assert "proc/meminfo" in names and os.listdir(out_dir) == ["nobody.tar.gz"]
+
+
+def test_a_checkout_others_cannot_read_runs_as_nobody_from_a_copy(tmp_path):
+    """A clone under a 0700 home directory: `nobody` cannot reach it, so the tests run it from a copy instead of
+    skipping (they skipped, and the suite stayed green)."""
+    import subprocess
+    import sys
+
+    from audit import REPO, importable_by_others
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    clone = home / "numaprobe"
+    shutil.copytree(REPO / "numaprobe", clone / "numaprobe", ignore=shutil.ignore_patterns("__pycache__"))
+    preexec = nobody_preexec()
+    where = importable_by_others(clone)
+    assert not where.startswith(str(tmp_path))
+    code = "import numaprobe.cli.entry, sys; sys.stdout.write(numaprobe.cli.entry.__file__)"
+    p = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": where, "PYTHONDONTWRITEBYTECODE": "1"},
+                       cwd="/", capture_output=True, text=True, preexec_fn=preexec, timeout=60)
+    assert p.returncode == 0 and p.stdout.startswith(where), p.stderr
+    blocked = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(clone)}, cwd="/",
+                             capture_output=True, text=True, preexec_fn=preexec, timeout=60)
+    assert blocked.returncode != 0  # the clone itself is out of nobody's reach, as it would be in CI

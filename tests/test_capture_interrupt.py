@@ -6,10 +6,12 @@ only when complete, so the target never holds a partial archive (the sibling may
 valid-looking target). SIGINT and SIGTERM remove the sibling and exit 130 with "numaprobe: interrupted" unless
 the archive was already in place, and then exit 0: the user is never told a complete capture failed.
 
-Random moments (seeded; the seed is in the failure message) spread over the capture from the moment its
-temporary file appears: before that Python is still starting, and a signal there ends Python, not numaprobe.
-They rarely land in the microseconds around the rename, so the window tests put the signal there on purpose:
-the child wraps os.replace and os.chmod to send it to itself just before, inside and just after the rename.
+The moments are random but seeded (the seed is in the failure message) and measured in progress, not time (CI
+machines are loaded unevenly): the signal goes when the temporary file has grown to a random share of a whole
+archive, or, for a share over 100%, right when the archive lands. Before the temporary file exists Python is still
+starting, and a signal there ends Python, not numaprobe. Random moments rarely hit the microseconds around the
+rename, so the window tests put the signal there on purpose: the child wraps os.chmod and os.replace to send it
+to itself just before, inside and just after the rename.
 """
 
 from __future__ import annotations
@@ -32,27 +34,51 @@ TRIES = int(os.environ.get("NUMAPROBE_INTERRUPT_TRIES", "20"))
 INTERRUPTED = "numaprobe: interrupted"
 
 
+def _as_from_a_terminal():
+    # a shell's background job (`pytest &`) ignores SIGINT, and Python then installs no handler: the child gets
+    # the disposition a user at a terminal has
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _env():
+    return dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1")
+
+
 def _start(out):
-    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.Popen([sys.executable, "-m", "numaprobe", "capture", str(out)], env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-m", "numaprobe", "capture", str(out)], env=_env(),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_as_from_a_terminal)
 
 
-def _partial(d) -> bool:
-    return any(f.endswith(".partial") for f in os.listdir(d))
+def _partial_size(d) -> int:
+    """Bytes written to the temporary file so far; -1 before it exists or once it is gone."""
+    for f in os.listdir(d):
+        if f.endswith(".partial"):
+            try:
+                return os.stat(os.path.join(d, f)).st_size
+            except OSError:
+                return -1
+    return -1
 
 
 @pytest.fixture(scope="module")
-def duration(tmp_path_factory):
-    """How long one capture takes here once its temporary file exists, so the moments spread over all of it."""
-    d = tmp_path_factory.mktemp("timing")
-    p = _start(d / "t.tar.gz")
-    while not _partial(d) and p.poll() is None:
-        time.sleep(0.001)
-    started = time.monotonic()
+def full_size(tmp_path_factory):
+    """How big a whole archive is here, so the moments spread over all of a capture."""
+    out = tmp_path_factory.mktemp("size") / "t.tar.gz"
+    p = _start(out)
     _, err = p.communicate(timeout=300)
     assert p.returncode == 0, err
-    return time.monotonic() - started
+    return out.stat().st_size
+
+
+def _signal_at(p, d, out, share: float, full: int, sig) -> None:
+    """Send sig when the temporary file holds share * full bytes, or, past 100%, when the archive lands."""
+    while p.poll() is None:
+        size = _partial_size(d)
+        if out.exists() or (0 <= share <= 1 and size >= share * full):
+            p.send_signal(sig)
+            return
+        time.sleep(0.0005)
 
 
 def _valid(path) -> bool:
@@ -79,7 +105,7 @@ def _check_outcome(sig, p, err, d, out, why) -> str:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM], ids=["KILL", "INT", "TERM"])
-def test_capture_interrupted_leaves_nothing_or_a_valid_archive(sig, duration, tmp_path):
+def test_capture_interrupted_leaves_nothing_or_a_valid_archive(sig, full_size, tmp_path):
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     outcomes = {"absent": 0, "complete": 0}
@@ -88,17 +114,15 @@ def test_capture_interrupted_leaves_nothing_or_a_valid_archive(sig, duration, tm
         d = tmp_path / str(i)
         d.mkdir()
         out = d / "host.tar.gz"
+        share = rng.uniform(0, 1.25)
         p = _start(out)
-        while not _partial(d) and p.poll() is None:
-            time.sleep(0.001)
-        time.sleep(rng.uniform(0, duration * 1.1))
-        p.send_signal(sig)
+        _signal_at(p, d, out, share, full_size, sig)
         _, err = p.communicate(timeout=120)
-        why = "seed %d try %d: exit %s, stderr %r" % (seed, i, p.returncode, err)
+        why = "seed %d try %d (at %.0f%%): exit %s, stderr %r" % (seed, i, share * 100, p.returncode, err)
         codes[p.returncode] = codes.get(p.returncode, 0) + 1
         outcomes[_check_outcome(sig, p, err, d, out, why)] += 1
-    print("interrupted with %s: capture takes %.2f s; targets %s; exit statuses %s" % (sig.name, duration, outcomes,
-                                                                                    codes))
+    print("interrupted with %s: archive %d bytes; targets %s; exit statuses %s" % (sig.name, full_size, outcomes,
+                                                                                 codes))
     assert outcomes["absent"] > 0, "no try interrupted a capture (seed %d): %s" % (seed, outcomes)
 
 
@@ -129,8 +153,8 @@ main()
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
 def test_a_signal_at_the_rename_gives_the_truth(sig, where, expected, tmp_path):
     out = tmp_path / "host.tar.gz"
-    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1")
     p = subprocess.run([sys.executable, "-c", _WINDOW, str(int(sig)), where, "capture", "--no-dmesg", str(out)],
-                       env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+                       env=_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+                       preexec_fn=_as_from_a_terminal)
     why = "%s %s: exit %s, stderr %r" % (sig.name, where, p.returncode, p.stderr)
     assert _check_outcome(sig, p, p.stderr, tmp_path, out, why) == expected, why

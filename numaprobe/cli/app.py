@@ -17,12 +17,20 @@ from typer.core import TyperCommand, TyperGroup
 from numaprobe import __version__
 from numaprobe.errors import NumaprobeError
 
-try:  # typer >= 0.26 carries its own copy of click and raises its own exceptions, all TyperException
-    from typer import TyperException as CliError
-except ImportError:  # typer < 0.26 (Debian 12 has 0.7) raises those of click, which it depends on
-    from click import ClickException as CliError
 
-# sysexits.h-like codes of docs/json.md and the man page: 2 misuse, 130 interrupted (128 + SIGINT).
+def _click_exception_base() -> type:
+    """The base class of click's usage and file errors, found from a name public on every typer.
+
+    typer < 0.26 (Debian 12 has 0.7) raises click's own exceptions; typer >= 0.26 raises those of its own copy of
+    click (typer._click) and depends on no click at all; 0.26 and 0.27 do not even export TyperException. Their
+    typer.BadParameter derives from ClickException in every case, so numaprobe never imports click itself.
+    """
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+CliError = _click_exception_base()
+
+# Exit statuses (README, man pages): 2 misuse, 130 interrupted (128 + SIGINT).
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
@@ -157,7 +165,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     sys.exit(rv if isinstance(rv, int) else 0)
 
 
-def _cli_error(e: CliError) -> None:
+def _cli_error(e: Exception) -> None:
     """click's (or typer's copy of click's) error, as one line: no usage block, no hint, no rich panel."""
     what = " ".join(e.format_message().split())
     code = getattr(e, "exit_code", 1)

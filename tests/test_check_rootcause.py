@@ -85,6 +85,17 @@ def test_numa_off_from_dmesg_alone_and_numa_noacpi():
     assert [f.code for f in fs] == ["kernel-numa-off"] and "numa=noacpi" in fs[0].message
 
 
+def test_kernel_without_numa_support():
+    """A kernel built with CONFIG_NUMA=n has no sys/devices/system/node (model/build.py notes no-numa-nodes)."""
+    from numaprobe.notes import Note
+
+    topo = inputs(NUMAOFF).topology
+    topo = dataclasses.replace(topo, notes=topo.notes + (Note("no-numa-nodes", "no sys/devices/system/node"),))
+    fs = findings(NUMAOFF, topology=topo, cmdline="console=ttyS0", dmesg=None)
+    assert [(f.code, f.severity) for f in fs] == [("kernel-numa-off", "warning")]
+    assert "CONFIG_NUMA=n" in fs[0].message
+
+
 def test_arm64_uefi_rejection_carries_the_kernels_reason():
     (root,) = [f for f in findings(ARM_UEFI) if f.code == "srat-rejected"]
     # dmesg: "NUMA: Warning: invalid memblk node 16 [mem 0x0000000004000000-0x0000000007ffffff]"

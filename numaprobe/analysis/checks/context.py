@@ -109,7 +109,8 @@ def build_context(machine: Machine) -> CheckContext:
     predicted = pxm_to_node(srat.entries) if srat is not None else {}
     domains = tuple(sorted(predicted))
     cpu_pxm, cpu_ids, unmatched = match_cpu_entries(srat, topo, kernel)
-    numa_off = detect_numa_off(kernel, domains) if srat is not None else None
+    no_node_dir = any(n.code == "no-numa-nodes" for n in topo.notes)
+    numa_off = detect_numa_off(kernel, domains, no_node_dir) if srat is not None else None
     spec = detect_fake(kernel)
     rejection = detect_rejection(srat, domains, topo.node_ids, kernel, numa_off, spec)
     dmesg_map = kernel.dmesg.node_of_pxm() if kernel.dmesg is not None else {}

@@ -45,10 +45,13 @@ def _numa_option(cmdline: str, prefix: str) -> Optional[str]:
     return None
 
 
-def detect_numa_off(kernel: KernelView, domains: Tuple[int, ...]) -> Optional[str]:
-    """Why the kernel did not use SRAT by request, when SRAT describes more than one proximity domain."""
+def detect_numa_off(kernel: KernelView, domains: Tuple[int, ...], no_node_dir: bool = False) -> Optional[str]:
+    """Why the kernel did not use SRAT by request (or could not: built without NUMA), when SRAT describes more
+    than one proximity domain."""
     if len(domains) < 2:
         return None
+    if no_node_dir:
+        return "the kernel has no sys/devices/system/node, so it was built without NUMA (CONFIG_NUMA=n)"
     off = _numa_option(kernel.cmdline, "off")
     if off:
         return "%s is on the kernel command line" % off

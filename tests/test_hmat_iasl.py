@@ -14,7 +14,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from iasl_oracle import disassemble, expected_fields
+from iasl_oracle import disassemble, expected_fields, fields_mismatch
 from oracles import ACPI_CORPUS, FIXTURES, QEMU_CORPUS
 
 from numaprobe.acpi import decode_table
@@ -68,10 +68,9 @@ def test_hmat_field_by_field_with_iasl(name, data, cmdline, scratch_dir):
     work.mkdir()
     fields, _ = disassemble(data, work, "HMAT")
     table = decode_table(data)
-    want = expected_fields(table)
-    assert len(fields) == len(want) and len(fields) > 20
-    for got, exp in zip(fields, want):
-        assert got == exp, "iasl printed %r, numaprobe decoded %r" % (got, exp)
+    assert len(fields) > 20
+    # Every field this iasl printed, in order (newer iasl versions print more: iasl_oracle.OneOf).
+    assert fields_mismatch(fields, expected_fields(table)) is None, fields_mismatch(fields, expected_fields(table))
     # The values from iasl's own fields: Entry x Entry Base Unit, row per initiator, column per target.
     by_iasl = [s for s in _structures(fields) if s["Structure Type"] == [1]]
     ours = [s for s in table.structures if s.type == 1]

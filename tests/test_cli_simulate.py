@@ -69,3 +69,28 @@ def test_interleave_on_live_lists_is_even_across_two_nodes(cli):
 def test_bad_domain_specs_exit_2_with_one_line(cli, spec):
     code, out, err = cli("simulate", "--root", _capture("c-3node-memonly"), "--domain", spec)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_domain_placed_only_in_part_is_exit_1(cli, as_json):
+    # c-3node-memonly has about 3 GiB of RAM (QEMU -m): a 100 GiB domain cannot be placed whole
+    args = ["simulate", "--root", _capture("c-3node-memonly"), "--domain", "big:vcpus=2,memory=100G"]
+    code, out, err = cli(*(args + (["--json"] if as_json else [])))
+    assert code == 1, err
+    if as_json:
+        doc = json.loads(out)
+        d = doc["domains"][0]
+        assert not d["complete"] and 0 < d["bytes_placed"] < d["bytes_requested"] == 100 << 30
+        assert doc["complete"] is False
+        assert all(set(n) == {"code", "message"} for n in doc["notes"])
+        assert [n["code"] for n in doc["notes"]].count("partial-placement") == 1
+    else:
+        assert "note: big: only" in out and "of 102400 MiB placed" in out
+
+
+def test_simulate_notes_are_code_and_message(cli):
+    code, out, err = cli("simulate", "--root", _capture("c-3node-memonly"), "--json",
+                         "--domain", "a:vcpus=1,memory=64M")
+    doc = json.loads(out)
+    assert code == 0 and doc["complete"] is True
+    assert all(set(n) == {"code", "message"} for n in doc["notes"])

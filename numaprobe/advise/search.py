@@ -172,8 +172,19 @@ def evaluate(inp: PlacementInput, req: PlacementRequest, pool: Sequence[int], id
     if req.device_node is not None and req.device_node in inp.node_ids:
         k = inp.node_ids.index(req.device_node)
         dev = sum(w * dist[c][k] for c, w in weights.items()) / 10.0
-    # Holes are measured per node and per package (a later domain that needs a whole socket needs a package
-    # left free), as the loss in the sum of squares of free memory.
+    damage = _hole_damage(inp, pool, split, package_free)
+    ids = inp.node_ids
+    return Candidate(nodes=tuple(ids[i] for i in idx), cpu_nodes=tuple(ids[i] for i in cset),
+                     vcpus_by_node=tuple((ids[i], v) for i, v in counts),
+                     bytes_by_node=tuple((ids[j], split[j]) for j in idx),
+                     distance_weighted=d_w, device_distance=dev, overcommit=max(0.0, busy + req.vcpus - ncpu),
+                     load_level=level, hole_damage=damage / total_free_sq)
+
+
+def _hole_damage(inp: PlacementInput, pool: Sequence[int], split: Dict[int, int],
+                 package_free: Optional[Dict[Optional[int], int]]) -> float:
+    """Holes are measured per node and per package (a later domain that needs a whole socket needs a package
+    left free), as the loss in the sum of squares of free memory."""
     damage = sum(pool[j] ** 2 - (pool[j] - m) ** 2 for j, m in split.items())
     if package_free is None:
         package_free = _package_free(inp, pool)
@@ -184,12 +195,7 @@ def evaluate(inp: PlacementInput, req: PlacementRequest, pool: Sequence[int], id
     for pkg, m in by_pkg.items():
         free = package_free[pkg]
         damage += free ** 2 - (free - m) ** 2
-    ids = inp.node_ids
-    return Candidate(nodes=tuple(ids[i] for i in idx), cpu_nodes=tuple(ids[i] for i in cset),
-                     vcpus_by_node=tuple((ids[i], v) for i, v in counts),
-                     bytes_by_node=tuple((ids[j], split[j]) for j in idx),
-                     distance_weighted=d_w, device_distance=dev, overcommit=max(0.0, busy + req.vcpus - ncpu),
-                     load_level=level, hole_damage=damage / total_free_sq)
+    return damage
 
 
 def _package_free(inp: PlacementInput, pool: Sequence[int]) -> Dict[Optional[int], int]:

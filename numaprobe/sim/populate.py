@@ -123,35 +123,8 @@ def populate(alloc: BuddyAllocator, req: DomainRequest, extent_orders: Optional[
     if extent_orders is not None:
         orders = sorted(set(extent_orders), reverse=True)
     orders = [o for o in orders if 0 <= o <= alloc.top]
-    runs: List[ExtentRun] = []
-    if req.policy == "exact":
-        pages = -(-req.memory_bytes // ps)
-        shares = [pages // len(nodes) + (1 if i < pages % len(nodes) else 0) for i in range(len(nodes))]
-        for n, share in zip(nodes, shares):
-            for o in orders:
-                got = alloc.alloc_extents(o, share >> o, node=n, exact=True, fallback=FALLBACK_XEN)
-                runs += got
-                share -= sum(r.count for r in got) << o
-    else:
-        pages = -(-req.memory_bytes // ps)
-        state: object = 0  # balance: last_alloc_node; interleave: index of the next target
-        for o in orders:
-            n_ext = pages >> o
-            if not n_ext:
-                continue
-            if req.policy == "local":
-                got = alloc.alloc_extents(o, n_ext, node=vnodes[0], fallback=FALLBACK_DISTANCE)
-            elif req.policy == "balance":
-                got, state = _round_robin(alloc, o, n_ext, FALLBACK_XEN, _xen_step(alloc, nodes), state, False)
-            else:
-                got, state = _round_robin(alloc, o, n_ext, FALLBACK_DISTANCE, _interleave_step(alloc, nodes),
-                                          state, True)
-                if sum(r.count for r in got) < n_ext:
-                    # The extent that failed still advanced the interleave cursor (interleave_nodes() moves
-                    # il_prev before allocating); Xen's last_alloc_node, by contrast, moves only on success.
-                    state = (state + 1) % len(nodes)
-            runs += got
-            pages -= sum(r.count for r in got) << o
+    runs = _exact_runs(alloc, req, nodes, orders) if req.policy == "exact" else \
+        _policy_runs(alloc, req, nodes, vnodes, orders)
     by_node = {n: 0 for n in alloc.nodes}
     ext: Dict[int, int] = {}
     for r in runs:
@@ -165,6 +138,46 @@ def populate(alloc: BuddyAllocator, req: DomainRequest, extent_orders: Optional[
         extents_by_order=tuple(sorted(ext.items(), reverse=True)), local_fraction=local,
         distance_weighted=weighted, runs=tuple(runs),
     )
+
+
+def _exact_runs(alloc: BuddyAllocator, req: DomainRequest, nodes: Sequence[int],
+                orders: Sequence[int]) -> List[ExtentRun]:
+    """policy=exact: an even share per node, each from that node only (what a per-node binding does)."""
+    runs: List[ExtentRun] = []
+    pages = -(-req.memory_bytes // alloc.config.page_size)
+    shares = [pages // len(nodes) + (1 if i < pages % len(nodes) else 0) for i in range(len(nodes))]
+    for n, share in zip(nodes, shares):
+        for o in orders:
+            got = alloc.alloc_extents(o, share >> o, node=n, exact=True, fallback=FALLBACK_XEN)
+            runs += got
+            share -= sum(r.count for r in got) << o
+    return runs
+
+
+def _policy_runs(alloc: BuddyAllocator, req: DomainRequest, nodes: Sequence[int], vnodes: Sequence[int],
+                 orders: Sequence[int]) -> List[ExtentRun]:
+    """local, balance (Xen's round robin) and interleave (Linux's), largest extents first."""
+    runs: List[ExtentRun] = []
+    pages = -(-req.memory_bytes // alloc.config.page_size)
+    state: object = 0  # balance: last_alloc_node; interleave: index of the next target
+    for o in orders:
+        n_ext = pages >> o
+        if not n_ext:
+            continue
+        if req.policy == "local":
+            got = alloc.alloc_extents(o, n_ext, node=vnodes[0], fallback=FALLBACK_DISTANCE)
+        elif req.policy == "balance":
+            got, state = _round_robin(alloc, o, n_ext, FALLBACK_XEN, _xen_step(alloc, nodes), state, False)
+        else:
+            got, state = _round_robin(alloc, o, n_ext, FALLBACK_DISTANCE, _interleave_step(alloc, nodes),
+                                      state, True)
+            if sum(r.count for r in got) < n_ext:
+                # The extent that failed still advanced the interleave cursor (interleave_nodes() moves
+                # il_prev before allocating); Xen's last_alloc_node, by contrast, moves only on success.
+                state = (state + 1) % len(nodes)
+        runs += got
+        pages -= sum(r.count for r in got) << o
+    return runs
 
 
 def release(alloc: BuddyAllocator, placement: Placement) -> None:
@@ -204,6 +217,21 @@ def _interleave_step(alloc: BuddyAllocator, targets: Sequence[int]) -> Step:
     return step
 
 
+def _walk(step: Step, state: object, caps: Dict[int, int]) -> Tuple[List[Tuple[int, int, object]], int]:
+    """The steps from `state` until one repeats: (the steps, where the period starts)."""
+    seq: List[Tuple[int, int, object]] = []
+    seen: Dict[object, int] = {}
+    st = state
+    while st not in seen:
+        seen[st] = len(seq)
+        r = step(st, caps)
+        if r is None:
+            break
+        seq.append(r)
+        st = r[2]
+    return seq, seen.get(st, len(seq))
+
+
 def _round_robin(alloc: BuddyAllocator, order: int, need: int, fallback: str, step: Step, state: object,
                  interleave: bool) -> Tuple[List[ExtentRun], object]:
     runs: List[ExtentRun] = []
@@ -220,19 +248,9 @@ def _round_robin(alloc: BuddyAllocator, order: int, need: int, fallback: str, st
             events[(w, g)] = events.get((w, g), 0) + k
 
         while need > 0:
-            seq: List[Tuple[int, int, object]] = []
-            seen: Dict[object, int] = {}
-            st = state
-            while st not in seen:
-                seen[st] = len(seq)
-                r = step(st, caps)
-                if r is None:
-                    break
-                seq.append(r)
-                st = r[2]
+            seq, start = _walk(step, state, caps)
             if not seq:
                 break
-            start = seen.get(st, len(seq))
             # The walk before the period, then the period: one step at a time until a node fills up.
             cycle = seq[start:]
             for w, g, nxt in seq[:start]:

@@ -180,3 +180,53 @@ def test_numactl_says_it_has_no_guest_topology_for_a_spanning_domain():
             lines = emit.numactl_command(p).splitlines()
             spans = sum(1 for _, b in p.chosen.bytes_by_node if b) > 1
             assert len(lines) == 1 + spans and lines[0].startswith("numactl "), case
+
+
+def _huge_cases():
+    """Few captures have free huge pages (4 requests above), so huge-page backed domains are also placed on the
+    benchmark's machines given free 2 MiB and 1 GiB pages: one node, two nodes, a spanning guest, each mode."""
+    from numaprobe.advise import synthetic
+    from numaprobe.advise.inputs import placement_input
+
+    out = []
+    for name, topo in synthetic.benchmark_topologies():
+        specs = [synthetic.NodeSpec(len(n.cpus), (n.memory_total_bytes or 0) / (1 << 30),
+                                    next((c.package for c in topo.cpus if c.id in n.cpus), None),
+                                    free_1g_pages=8 + 4 * k, free_2m_pages=2048 + 512 * k)
+                 for k, n in enumerate(topo.nodes)]
+        inp = placement_input(synthetic.make_topology(specs, [list(n.distances) for n in topo.nodes], name))
+        most_cpus = max(len(c) for c in inp.cpus)
+        for size in (2 * MIB, 1 << 30):
+            free = dict(inp.free_hugepages)[size]
+            for kind, vcpus, pages in (("one", 2, min(free)), ("two", 2, max(free) + 1),
+                                       ("span", most_cpus + 1, max(free) + 1)):
+                for mode in MODES:
+                    req = PlacementRequest(vcpus, pages * size, hugepage_bytes=size, mode=mode)
+                    out.append(("%s-huge%d-%s-%s" % (name, size >> 20, kind, mode), advise(inp, req).placements[0],
+                                inp))
+    return out
+
+
+@pytest.mark.oracle
+def test_huge_page_domains_are_defined_by_libvirt_with_cells_named_by_guest_id(scratch_dir):
+    need_tool("virsh")
+    docs, want, spanning = [], {}, 0
+    for k, (case, p, inp) in enumerate(_huge_cases()):
+        assert p.feasible, case
+        xml = libvirt.libvirt_domain(p, inp, name="hp%d" % k)
+        docs.append(("hp%d" % k, xml))
+        want["hp%d" % k] = (case, p.request.memory_bytes // 1024)
+        cpus = [c for cs in inp.cpus for c in cs]
+        assert not qemu_start_rules(xml, libvirt.DEFAULT_VERSION, cpus, inp.node_ids), case
+        cfg = parse_xl(emit.xl_fragment(p, inp))
+        cpu_node = {c: n for n, cs in zip(inp.node_ids, inp.cpus) for c in cs}
+        assert not vnuma_rules(cfg, inp.node_ids, len(cpus), cpu_node), case
+        spans = sum(1 for _, b in p.chosen.bytes_by_node if b) > 1
+        assert bool(re.search(r"<page size='\d+' unit='KiB' nodeset=", xml)) == spans, case
+        spanning += spans
+    assert spanning >= 40, spanning
+    work = scratch_dir / "virsh-huge"
+    work.mkdir(exist_ok=True)
+    got = virsh_define_all(docs, work)
+    bad = {want[n][0]: v for n, v in got.items() if v != want[n][1]}
+    assert not bad and len(docs) == 90, list(bad.items())[:3]

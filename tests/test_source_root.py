@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from numaprobe.errors import UnsafeArchiveError
-from numaprobe.source.root import DirectoryRoot, TarRoot, open_root
+from numaprobe.source.root import LiveRoot, TarRoot, open_root
 from oracles import QEMU_CORPUS, need_shared, unpack
 
 
@@ -158,7 +158,7 @@ def test_directory_and_tarball_give_the_same_probe(scratch_dir, cli):
 
 def test_live_root_reads_this_host():
     root = open_root(None)
-    assert root.kind == "live" and isinstance(root, DirectoryRoot)
+    assert root.kind == "live" and isinstance(root, LiveRoot)
     assert root.read_text("proc/meminfo").startswith("MemTotal")
 
 

@@ -309,9 +309,6 @@ def build_topology(root: Root, cpuinfo: Optional[Dict[int, cpu_reader.CpuinfoEnt
                               % (_fmt(not_allowed), allowed.source)))
 
     _note_node_memory_sum(nodes, meminfo.get("MemTotal"), notes)
-    if root.nul_terminated:
-        notes.append(Note("nul-terminated-values", "%d file(s) ended their value with NUL bytes (e.g. %s); the "
-                          "NULs were stripped" % (len(root.nul_terminated), root.nul_terminated[0])))
     total, free = meminfo.get("MemTotal"), meminfo.get("MemFree")
     if root.kind == "live":
         import psutil

@@ -6,11 +6,14 @@ the analyses above model/ only ever see the Machine.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Collection, List, Optional, Tuple
 
 from numaprobe.model.machine import HeapState, KernelView, Machine, MemBlock, MemoryMap, NodeMemory, Process
 from numaprobe.model.topology import HugePages, Topology
 from numaprobe.ranges import merge_ranges, overlaps
+from numaprobe.notes import Note
+from numaprobe.source.recording import RecordingRoot
 from numaprobe.source.root import Root
 
 
@@ -104,6 +107,7 @@ def build_machine(root: Root, detail_pids: Optional[Collection[int]] = None, det
     from numaprobe.readers.cpus import read_cpuinfo
     from numaprobe.readers.proc_lookup import read_libvirt_pids
 
+    root = RecordingRoot(root)
     cpuinfo = read_cpuinfo(root)
     topology = build_topology(root, cpuinfo)
     if detail_all is None:
@@ -119,22 +123,43 @@ def build_machine(root: Root, detail_pids: Optional[Collection[int]] = None, det
         processes = with_detail(root, processes, wanted)
     first = next((c.id for c in topology.online_cpus), None)
     mhz = cpuinfo[first].mhz if first in cpuinfo else None
-    return Machine(topology=topology, acpi=AcpiTables(read_numa_tables(root)), memory=read_memory_map(root),
-                   kernel=read_kernel_view(root), heap=read_heap_state(root, topology), processes=processes,
+    acpi, memory = AcpiTables(read_numa_tables(root)), read_memory_map(root)
+    kernel, heap = read_kernel_view(root), read_heap_state(root, topology)
+    topology = replace(topology, notes=topology.notes + reading_notes(root))
+    return Machine(topology=topology, acpi=acpi, memory=memory, kernel=kernel, heap=heap, processes=processes,
                    libvirt_pids=libvirt, cpu_mhz=mhz)
+
+
+def reading_notes(root: RecordingRoot) -> Tuple[Note, ...]:
+    """What the reads themselves showed: values ending in NULs, files that exist but could not be read (told
+    apart from absent ones, which are normal: not every kernel has every file)."""
+    notes = []
+    if root.nul_terminated:
+        notes.append(Note("nul-terminated-values", "%d file(s) ended their value with NUL bytes (e.g. %s); the "
+                          "NULs were stripped" % (len(root.nul_terminated), root.nul_terminated[0])))
+    denied = sorted(set(root.denied))
+    if denied:
+        notes.append(Note("files-unreadable", "%d file(s) exist but could not be read (permission denied), e.g. "
+                          "/%s; run as root to read them" % (len(denied), denied[0])))
+    return tuple(notes)
 
 
 def load_machine(path: Optional[str], **detail) -> Machine:
     """The Machine at `path`: the live host (None or "/"), a snapshot (model/snapshot.py), or a captured directory
     or tarball (source.root.open_root). `detail`: build_machine's process-detail arguments (a snapshot holds
     what it holds). Raises InputError with one line for unusable input."""
-    from numaprobe.source.root import open_root
+    from numaprobe.errors import InputError
+    from numaprobe.source.root import has_machine_data, open_root
 
     if path is not None and _is_snapshot_file(path):
         from numaprobe.model.snapshot import read_snapshot
 
         return read_snapshot(path)
-    return build_machine(open_root(path), **detail)
+    root = open_root(path)
+    if root.kind != "live" and not has_machine_data(root):
+        raise InputError("%s: no node, CPU or meminfo data under sys/ and proc/ (an empty or container root file "
+                         "system?)" % path)
+    return build_machine(root, **detail)
 
 
 def _is_snapshot_file(path: str) -> bool:

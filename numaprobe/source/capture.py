@@ -23,7 +23,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from numaprobe import SCHEMA_VERSION, __version__
 from numaprobe.errors import InputError
-from numaprobe.source.root import DirectoryRoot, Root
+from numaprobe.source.root import LiveRoot, Root
 
 # Files the guest-side capture.sh also refuses: sysfs has a few multi-MB binary attributes (PCI config, ROMs).
 CAPTURE_MAX_FILE = 1024 * 1024
@@ -254,7 +254,7 @@ def write_capture(out_path: str, pids: Sequence[int] = (), root: Optional[Root] 
     process_ends=True (the CLI, which exits when this returns): from the rename on, SIGINT and SIGTERM are
     ignored, and an interrupt already on its way when the archive landed is not raised: a capture whose archive
     is complete succeeds. Otherwise (in-process callers) such an interrupt reaches the caller."""
-    root = root or DirectoryRoot("/", kind="live")
+    root = root or LiveRoot()
     out_path = os.path.abspath(out_path)
     _check_target(out_path)
     # SIGTERM (a systemd stop, `timeout`) must clean up like SIGINT does: installed before the temporary exists.

@@ -11,8 +11,8 @@ import os
 import posixpath
 import re
 import stat
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from abc import ABC, abstractmethod
+from typing import Dict, List, Optional
 
 from numaprobe.errors import InputError, UnsafeArchiveError
 
@@ -31,7 +31,6 @@ MAX_NAME_BYTES = 4096
 MAX_NAME_DEPTH = 128
 MAX_NAMES_TOTAL_BYTES = 64 * 1024 * 1024
 
-_DIR, _FILE, _LINK = "d", "f", "l"
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -51,52 +50,51 @@ def _norm(rel: str) -> str:
     return "/".join(parts)
 
 
-class Root:
-    """A read-only view of a file-system root. Paths are relative ("proc/meminfo")."""
+class Root(ABC):
+    """A read-only view of a file-system root. Paths are relative ("proc/meminfo").
+
+    Three kinds: LiveRoot (this host's "/"), DirectoryRoot (a captured tree on disk) and TarRoot (a capture
+    tarball read in memory). A Root has no state a read changes: what a build wants to know about its reads
+    (which files ended in NULs, which were unreadable) it asks a source.recording.RecordingRoot around it.
+    """
 
     kind: str = "directory"
     path: str = ""
-    # Files whose values carried NUL bytes (2.6-era sysfs, some hwloc captures): stripped, and reported.
-    nul_terminated: List[str]
 
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
-        self.nul_terminated = []
-        return self
-
-    # -- to implement -------------------------------------------------------------------------------------
+    @abstractmethod
     def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
-        raise OSError(errno.ENOSYS, "not implemented", rel)
+        """The file's bytes. Raises FileNotFoundError when absent, PermissionError when unreadable (a live host's
+        root-only files), another OSError for anything else (not a plain file, too large)."""
 
+    @abstractmethod
     def listdir(self, rel: str) -> List[str]:
-        raise OSError(errno.ENOSYS, "not implemented", rel)
+        """The names in a directory, raising OSError as read_bytes does."""
 
+    @abstractmethod
     def is_dir(self, rel: str) -> bool:
-        raise OSError(errno.ENOSYS, "not implemented", rel)
+        """False for a path that is absent or cannot be resolved."""
 
+    @abstractmethod
     def exists(self, rel: str) -> bool:
-        raise OSError(errno.ENOSYS, "not implemented", rel)
+        """True for anything at rel, a dangling link included."""
 
+    @abstractmethod
     def readlink(self, rel: str) -> Optional[str]:
         """The target of a symlink as stored, or None when rel is not a link."""
-        raise OSError(errno.ENOSYS, "not implemented", rel)
 
+    @abstractmethod
     def realpath(self, rel: str) -> str:
         """rel with every symlink resolved, still relative to (and never above) the root."""
-        raise OSError(errno.ENOSYS, "not implemented", rel)
 
     # -- conveniences shared by all roots -----------------------------------------------------------------
     def read_text(self, rel: str, limit: int = MAX_FILE_BYTES) -> Optional[str]:
-        """The file's text with trailing NULs and whitespace stripped, or None if it cannot be read.
-
-        Some old kernels (and hwloc's captures of them) end sysfs values with a NUL byte.
-        """
+        """The file's text with NULs and surrounding whitespace stripped, or None if it cannot be read (see
+        read_bytes for telling absent from unreadable). Some old kernels (and hwloc's captures of them) end
+        sysfs values with a NUL byte."""
         try:
             data = self.read_bytes(rel, limit)
         except OSError:
             return None
-        if b"\x00" in data:
-            self.nul_terminated.append(rel)
         return data.decode("utf-8", "replace").replace("\x00", "").strip()
 
     def try_listdir(self, rel: str) -> List[str]:
@@ -105,10 +103,16 @@ class Root:
         except OSError:
             return []
 
-    # -- link resolution inside a captured tree, shared by DirectoryRoot and TarRoot ---------------------------
+
+class _CapturedTree(Root):
+    """Link resolution inside a captured tree, shared by DirectoryRoot and TarRoot: links are followed inside
+    the tree as if chrooted, a target climbing above it is clamped to it."""
+
+    _dir_cache: Dict[str, str]
+
+    @abstractmethod
     def _lookup_link(self, path: str) -> Optional[str]:
         """The target of the link at path (in the root's own naming), None when it is not a link."""
-        raise OSError(errno.ENOSYS, "not implemented", path)
 
     def _resolve_dir(self, full: str) -> str:
         """A directory path with its links followed, memoised: after its parent, each directory costs one lookup.
@@ -133,31 +137,53 @@ class Root:
         return resolved
 
 
+class LiveRoot(Root):
+    """This host's "/": paths are the host's own, links are the kernel's to follow."""
 
-class DirectoryRoot(Root):
-    """A directory on disk: "/" for the live host, or a captured tree.
+    kind = "live"
 
-    For a captured tree, symlinks are resolved inside the tree (as if chrooted): a link whose target
-    climbs above the tree is clamped to it, never followed out of it.
-    """
+    def __init__(self) -> None:
+        self.base = self.path = "/"
 
-    def __init__(self, base: str, kind: str = "directory") -> None:
+    def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
+        return read_regular_file("/" + _norm(rel), limit, shown=rel)
+
+    def listdir(self, rel: str) -> List[str]:
+        return os.listdir("/" + _norm(rel))
+
+    def is_dir(self, rel: str) -> bool:
+        return os.path.isdir("/" + _norm(rel))
+
+    def exists(self, rel: str) -> bool:
+        return os.path.lexists("/" + _norm(rel))
+
+    def readlink(self, rel: str) -> Optional[str]:
+        try:
+            return os.readlink("/" + _norm(rel))
+        except OSError:
+            return None
+
+    def realpath(self, rel: str) -> str:
+        return _norm(os.path.realpath("/" + _norm(rel)))
+
+
+class DirectoryRoot(_CapturedTree):
+    """A captured tree on disk. Symlinks are resolved inside the tree (as if chrooted): a link whose target
+    climbs above the tree is clamped to it, never followed out of it."""
+
+    kind = "directory"
+
+    def __init__(self, base: str) -> None:
         self.base = os.path.abspath(base)
-        self.kind = kind
         self.path = self.base
-        self._live = kind == "live"
         self._dir_cache: Dict[str, str] = {}
 
     def _host(self, rel: str) -> str:
         rel = _norm(rel)
-        if self._live:
-            return "/" + rel
         return os.path.join(self.base, self.realpath(rel)) if rel else self.base
 
     def realpath(self, rel: str) -> str:
         rel = _norm(rel)
-        if self._live:
-            return _norm(os.path.realpath("/" + rel))
         parent, _, base = rel.rpartition("/")
         rparent = self._resolve_dir(parent)
         full = rparent + "/" + base if rparent else base
@@ -176,14 +202,13 @@ class DirectoryRoot(Root):
 
     def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
         host = self._host(rel)
-        if not self._live:
-            # A captured tree is someone else's: never open a device node (opening a watchdog arms it, a tape
-            # device rewinds), and never read a file hard-linked from elsewhere, as TarRoot refuses both.
-            st = os.lstat(host)
-            if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
-                raise OSError(errno.EINVAL, "not a plain file of the capture", rel)
+        # A captured tree is someone else's: never open a device node (opening a watchdog arms it, a tape
+        # device rewinds), and never read a file hard-linked from elsewhere, as TarRoot refuses both.
+        st = os.lstat(host)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+            raise OSError(errno.EINVAL, "not a plain file of the capture", rel)
         # O_NOFOLLOW: the path was resolved inside the tree already; a link swapped in since is not followed.
-        return read_regular_file(host, limit, nofollow=not self._live, shown=rel)
+        return read_regular_file(host, limit, nofollow=True, shown=rel)
 
     def listdir(self, rel: str) -> List[str]:
         return os.listdir(self._host(rel))
@@ -267,239 +292,63 @@ def _resolve(rel: str, lookup_link) -> str:
     return "/".join(done)
 
 
-@dataclass(frozen=True)
-class _Member:
-    kind: str  # _DIR, _FILE or _LINK
-    data: bytes = b""
-    target: str = ""
+def _capture_dirs(path: str) -> List[str]:
+    """The subdirectories of path that hold a capture (a sys/ or proc/ of their own): hwloc-gather-topology wraps
+    its tree in one top directory."""
+    subs = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
+    return [d for d in subs if os.path.isdir(os.path.join(path, d, "sys")) or os.path.isdir(os.path.join(path, d,
+                                                                                                          "proc"))]
 
 
-class TarRoot(Root):
-    """A capture tarball (.tar, .tar.gz, .tar.bz2, .tar.xz) read wholly into memory, never unpacked.
-
-    Members are checked before anything is used: an absolute name, a '..' component, a link whose target
-    leaves the archive's root, a hard link, a device node or FIFO makes the whole archive refused.
-    """
-
-    kind = "tarball"
-
-    def __init__(self, path: str) -> None:
-        self.path = os.path.abspath(path)
-        self._members: Dict[str, _Member] = {"": _Member(_DIR)}
-        self._children: Dict[str, set] = {"": set()}
-        self._prefix = ""
-        self._dir_cache: Dict[str, str] = {}
-        self._name_bytes = 0
-        self._load()
-
-    # -- loading ------------------------------------------------------------------------------------------
-    def _load(self) -> None:
-        try:
-            raw = read_regular_file(self.path, MAX_COMPRESSED_BYTES)
-        except OSError as e:
-            if e.errno == errno.EFBIG:
-                raise InputError("%s: archive larger than %d bytes" % (self.path, MAX_COMPRESSED_BYTES)) from None
-            raise InputError("cannot read %s: %s" % (self.path, e.strerror or e)) from None
-        from numaprobe.source import tarparse
-
-        data = tarparse.decompress_bounded(raw, MAX_ARCHIVE_BYTES, self.path)
-        verify = tarparse.compression_of(raw) is None
-        del raw
-        count = 0
-        for m in tarparse.iter_members(data, self.path, verify_checksums=verify):
-            count += 1
-            if count > MAX_ARCHIVE_MEMBERS:
-                raise UnsafeArchiveError("%s: more than %d members" % (self.path, MAX_ARCHIVE_MEMBERS))
-            name = self._check_name(m.name)
-            if m.kind == tarparse.DIRECTORY:
-                self._add(name, _Member(_DIR))
-            elif m.kind == tarparse.REGULAR:
-                if m.size > MAX_FILE_BYTES:
-                    raise UnsafeArchiveError("%s: member %r is larger than %d bytes"
-                                             % (self.path, m.name, MAX_FILE_BYTES))
-                self._add(name, _Member(_FILE, data=data[m.offset:m.offset + m.size]))
-            elif m.kind == tarparse.SYMLINK:
-                self._check_link(name, m.linkname, m.name)
-                self._add(name, _Member(_LINK, target=m.linkname))
-            elif m.kind == tarparse.HARDLINK:
-                raise UnsafeArchiveError("%s: member %r is a hard link, which captures never hold"
-                                         % (self.path, m.name))
-            else:
-                raise UnsafeArchiveError("%s: member %r is a device node or FIFO" % (self.path, m.name))
-        if count == 0:
-            raise InputError("%s: empty archive" % self.path)
-        self._prefix = _find_prefix(self._members, self._children)
-
-    def _check_name(self, name: str) -> str:
-        if len(name) > MAX_NAME_BYTES or name.count("/") > MAX_NAME_DEPTH:
-            raise UnsafeArchiveError("%s: refusing member whose name is longer than %d bytes or deeper than %d "
-                                     "directories: %r..." % (self.path, MAX_NAME_BYTES, MAX_NAME_DEPTH, name[:60]))
-        if name.startswith("/") or _CONTROL_CHARS.search(name):
-            raise UnsafeArchiveError("%s: refusing member with an absolute or control-character name: %r"
-                                     % (self.path, name))
-        parts = [p for p in name.split("/") if p not in ("", ".")]
-        if ".." in parts:
-            raise UnsafeArchiveError("%s: refusing member whose name climbs out with '..': %r" % (self.path, name))
-        return "/".join(parts)
-
-    def _check_link(self, name: str, target: str, shown: str) -> None:
-        # Link targets are resolved component by component at every lookup: a 60 KB target of "a/a/..." made one
-        # lookup take 6 s (quadratic); the kernel bounds them by PATH_MAX too.
-        if len(target) > MAX_NAME_BYTES or target.count("/") > MAX_NAME_DEPTH:
-            raise UnsafeArchiveError("%s: refusing symlink %r whose target is longer than %d bytes or deeper than %d "
-                                     "directories" % (self.path, shown[:60], MAX_NAME_BYTES, MAX_NAME_DEPTH))
-        if target.startswith("/"):
-            raise UnsafeArchiveError("%s: refusing symlink %r with absolute target %r" % (self.path, shown, target))
-        depth = len(name.split("/")) - 1  # directories above the link inside the archive
-        for p in target.split("/"):
-            if p == "..":
-                depth -= 1
-                if depth < 0:
-                    raise UnsafeArchiveError("%s: refusing symlink %r pointing outside the archive (%r)"
-                                             % (self.path, shown, target))
-            elif p not in ("", "."):
-                depth += 1
-
-    def _add(self, name: str, member: _Member) -> None:
-        if not name:
-            return
-        parent, _, base = name.rpartition("/")
-        # implicit parent directories: many tarballs omit directory members
-        chain = []
-        p = parent
-        while p and p not in self._members:
-            chain.append(p)
-            p = p.rpartition("/")[0]
-        self._name_bytes += len(name) + sum(len(d) for d in chain)
-        if self._name_bytes > MAX_NAMES_TOTAL_BYTES:
-            raise UnsafeArchiveError("%s: member names take more than %d bytes" % (self.path, MAX_NAMES_TOTAL_BYTES))
-        for d in reversed(chain):
-            self._members[d] = _Member(_DIR)
-            self._children.setdefault(d, set())
-            self._children.setdefault(posixpath.dirname(d), set()).add(posixpath.basename(d))
-        old = self._members.get(name)
-        if old is not None and old.kind == _DIR and member.kind == _DIR:
-            return
-        self._members[name] = member
-        if member.kind == _DIR:
-            self._children.setdefault(name, set())
-        self._children.setdefault(parent, set()).add(base)
-
-    # -- lookups ------------------------------------------------------------------------------------------
-    def _full(self, rel: str) -> str:
-        rel = _norm(rel)
-        if not self._prefix:
-            return rel
-        return self._prefix + "/" + rel if rel else self._prefix
-
-    def _lookup_link(self, full: str) -> Optional[str]:
-        m = self._members.get(full)
-        return m.target if m is not None and m.kind == _LINK else None
-
-    def _resolved(self, rel: str) -> Tuple[str, Optional[_Member]]:
-        parent, _, base = self._full(rel).rpartition("/")
-        rparent = self._resolve_dir(parent)
-        full = rparent + "/" + base if rparent else base
-        m = self._members.get(full)
-        if m is not None and m.kind == _LINK:
-            full = _resolve(full, self._lookup_link)
-            m = self._members.get(full)
-        return full, m
-
-    def realpath(self, rel: str) -> str:
-        full, _ = self._resolved(rel)
-        if self._prefix and (full == self._prefix or full.startswith(self._prefix + "/")):
-            return full[len(self._prefix) + 1:]
-        return full
-
-    def read_bytes(self, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
-        _, m = self._resolved(rel)
-        if m is None:
-            raise FileNotFoundError(errno.ENOENT, "no such file in archive", rel)
-        if m.kind != _FILE:
-            raise IsADirectoryError(errno.EISDIR, "not a file", rel)
-        if len(m.data) > limit:
-            raise OSError(errno.EFBIG, "file larger than %d bytes" % limit, rel)
-        return m.data
-
-    def listdir(self, rel: str) -> List[str]:
-        full, m = self._resolved(rel)
-        if m is None:
-            raise FileNotFoundError(errno.ENOENT, "no such directory in archive", rel)
-        if m.kind != _DIR:
-            raise NotADirectoryError(errno.ENOTDIR, "not a directory", rel)
-        return list(self._children.get(full, ()))
-
-    # is_dir/exists/readlink answer False/None for a path through a symlink loop (ELOOP), as DirectoryRoot does:
-    # a capture with sys/firmware/acpi/tables -> tables made every command end in a traceback.
-    def is_dir(self, rel: str) -> bool:
-        try:
-            _, m = self._resolved(rel)
-        except OSError:
-            return False
-        return m is not None and m.kind == _DIR
-
-    def exists(self, rel: str) -> bool:
-        full = self._full(rel)
-        if full in self._members:
-            return True
-        try:
-            return self._resolved(rel)[1] is not None
-        except OSError:
-            return False
-
-    def readlink(self, rel: str) -> Optional[str]:
-        rel = _norm(rel)
-        parent = posixpath.dirname(rel)
-        try:
-            full_parent, _ = self._resolved(parent) if parent else (self._prefix, None)
-        except OSError:
-            return None
-        full = (full_parent + "/" if full_parent else "") + posixpath.basename(rel)
-        return self._lookup_link(full)
+def _open_directory(path: str) -> "DirectoryRoot":
+    if os.path.isdir(os.path.join(path, "sys")) or os.path.isdir(os.path.join(path, "proc")):
+        return DirectoryRoot(path)
+    found = _capture_dirs(path)
+    if len(found) > 1:
+        # `probe --root /tmp` printed whichever capture sorted first, exit 0.
+        raise InputError("%s holds %d captures (%s): name one of them" % (path, len(found), ", ".join(found)))
+    if not found:
+        raise InputError("%s: no sys/ or proc/ directory in this capture" % path)
+    return DirectoryRoot(os.path.join(path, found[0]))
 
 
-def _find_prefix(members: Dict[str, _Member], children: Dict[str, set]) -> str:
-    """hwloc-gather-topology tarballs wrap the tree in one top directory (NAME/sys, NAME/proc)."""
-    top = children.get("", set())
-    if "sys" in top or "proc" in top:
-        return ""
-    dirs = [t for t in top if members.get(t, _Member(_FILE)).kind == _DIR]
-    for d in sorted(dirs):
-        sub = children.get(d, set())
-        if "sys" in sub or "proc" in sub:
-            return d
-    return ""
-
-
-_TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+def has_machine_data(root: Root) -> bool:
+    """A tree with a node, a CPU or /proc/meminfo: an empty sys/ and proc/ (a container's root file system, a
+    capture that failed) read as "1 node, 0 CPUs" and check found nothing."""
+    nodes = root.try_listdir("sys/devices/system/node")
+    cpus = root.try_listdir("sys/devices/system/cpu")
+    return (any(n.startswith("node") and n[4:].isdigit() for n in nodes)
+            or any(c.startswith("cpu") and c[3:].isdigit() for c in cpus) or root.exists("proc/meminfo"))
 
 
 def open_root(path: Optional[str]) -> Root:
     """Open the live host (path None or "/"), a captured directory or a capture tarball.
 
-    Raises InputError with a one-line message for anything that cannot be used.
+    Raises InputError with a one-line message for anything that cannot be used, or that would be a guess.
     """
     if path is None or os.path.abspath(path) == "/":
-        return DirectoryRoot("/", kind="live")
+        return LiveRoot()
     try:
         st = os.stat(path)
     except OSError as e:
         raise InputError("%s: %s" % (path, e.strerror or e)) from None
     if stat.S_ISDIR(st.st_mode):
-        base = path
-        if not (os.path.isdir(os.path.join(path, "sys")) or os.path.isdir(os.path.join(path, "proc"))):
-            subs = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
-            for d in subs:
-                if os.path.isdir(os.path.join(path, d, "sys")) or os.path.isdir(os.path.join(path, d, "proc")):
-                    base = os.path.join(path, d)
-                    break
-            else:
-                raise InputError("%s: no sys/ or proc/ directory in this capture" % path)
-        return DirectoryRoot(base)
-    if stat.S_ISREG(st.st_mode):
+        root: Root = _open_directory(path)
+    elif stat.S_ISREG(st.st_mode):
+        from numaprobe.source.tarroot import TarRoot
+
         root = TarRoot(path)
         if not (root.is_dir("sys") or root.is_dir("proc")):
             raise InputError("%s: archive holds no sys/ or proc/ tree" % path)
-        return root
-    raise InputError("%s: neither a directory nor a tarball" % path)
+    else:
+        raise InputError("%s: neither a directory nor a tarball" % path)
+    return root
+
+
+def __getattr__(name: str):
+    # TarRoot lives in source/tarroot.py; importable from here as before (PEP 562).
+    if name == "TarRoot":
+        from numaprobe.source.tarroot import TarRoot
+
+        return TarRoot
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -8,7 +8,7 @@ physical address range in what revision 2 calls Reserved3/Reserved4, and three f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from construct import Array, Const, ConstructError, Default, Int8ul, Int16ul, Int32ul, Int64ul, Rebuild, Struct, \
     len_, this
@@ -175,6 +175,20 @@ class HmatTable(TableBase):
 
     def of_type(self, type_code: int) -> Tuple[Any, ...]:
         return tuple(s for s in self.structures if s.type == type_code)
+
+    def memory_locality(self) -> Iterator[Tuple[int, int, int, int]]:
+        """(data type, initiator PXM, target PXM, value as Linux normalises it) for every entry of the
+        memory-level (hierarchy 0) System Locality structures, in table order; unreachable entries left out. The
+        one walk the cross-check and the placement's latencies share."""
+        for s in self.of_type(1):
+            if getattr(s, "memory_hierarchy", None) != 0:
+                continue
+            for i, ini in enumerate(s.initiators):
+                row = s.converted[i] if i < len(s.converted) else ()
+                for t, tgt in enumerate(s.targets):
+                    v = row[t] if t < len(row) else None
+                    if v is not None:
+                        yield s.data_type, ini, tgt, v
 
     def to_json(self) -> Dict[str, Any]:
         out = self.header_json()

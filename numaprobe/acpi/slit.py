@@ -11,10 +11,10 @@ from construct import Array, Int8ul, Int64ul, Rebuild, Struct, len_, this
 
 from numaprobe.acpi._common import TableBase, header_and_body
 from numaprobe.acpi.header import HEADER_SIZE, AcpiHeader, build_table
+from numaprobe.distance import LOCAL_DISTANCE
 from numaprobe.notes import Note
 
 SLIT_PREAMBLE_SIZE = HEADER_SIZE + 8
-LOCAL_DISTANCE = 10
 UNREACHABLE = 0xFF
 
 slit_preamble = Struct("locality_count" / Int64ul)

@@ -8,13 +8,16 @@ The construct structs below are the single description of each layout: ``decode_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from construct import Bytes, Const, ConstructError, Default, Int8ul, Int16ul, Int24ul, Int32ul, Int64ul, Struct
 
-from numaprobe.acpi._common import FieldsJson, TableBase, header_and_body, optional
-from numaprobe.acpi.header import HEADER_SIZE, AcpiHeader, build_table
+from numaprobe.acpi._common import header_and_body
+from numaprobe.acpi.header import HEADER_SIZE, build_table
+from numaprobe.acpi.srat_entries import (  # noqa: F401 (the decoded forms are importable from here)
+    SratCpuAffinity, SratEntry, SratEntryBase, SratGenericAffinity, SratGicItsAffinity, SratGiccAffinity,
+    SratMemoryAffinity, SratRawEntry, SratRintcAffinity, SratTable, SratX2apicAffinity, SubtableType,
+)
 from numaprobe.notes import Note
 
 SRAT_PREAMBLE_SIZE = HEADER_SIZE + 12
@@ -120,204 +123,14 @@ rintc_affinity = Struct(
     "clock_domain" / Default(Int32ul, 0),
 )
 
-SUBTABLE_LAYOUTS: Dict[int, Struct] = {
-    0: cpu_affinity,
-    1: memory_affinity,
-    2: x2apic_affinity,
-    3: gicc_affinity,
-    4: gic_its_affinity,
-    5: generic_initiator_affinity,
-    6: generic_port_affinity,
-    7: rintc_affinity,
-}
-
-# The names iasl prints after "Subtable Type :" (ACPICA dmtbinfo3.c / dmtbdump3.c).
-TYPE_NAMES: Dict[int, str] = {
-    0: "Processor Local APIC/SAPIC Affinity",
-    1: "Memory Affinity",
-    2: "Processor Local x2APIC Affinity",
-    3: "GICC Affinity",
-    4: "GIC ITS Affinity",
-    5: "Generic Initiator Affinity",
-    6: "Generic Port Affinity",
-    7: "RINTC Affinity",
-}
-
 ENABLED = 1 << 0
 MEM_HOT_PLUGGABLE = 1 << 1
 MEM_NON_VOLATILE = 1 << 2
 MEM_SPECIFIC_PURPOSE = 1 << 3
 GENERIC_ARCH_TRANSACTIONS = 1 << 1
-# Flag bits each type defines; any other bit set is "reserved bits non-zero" (as fwts reports it).
-DEFINED_FLAGS = {0: ENABLED, 1: ENABLED | MEM_HOT_PLUGGABLE | MEM_NON_VOLATILE | MEM_SPECIFIC_PURPOSE,
-                 2: ENABLED, 3: ENABLED, 5: ENABLED | GENERIC_ARCH_TRANSACTIONS,
-                 6: ENABLED | GENERIC_ARCH_TRANSACTIONS, 7: ENABLED}
 
 HANDLE_ACPI = 0
 HANDLE_PCI = 1
-
-
-# -- decoded forms ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SratEntryBase(FieldsJson):
-    """What every entry carries: offset (from the table start), type, type_name, length, enabled; then each
-    class adds proximity_domain (None only for raw entries) and its type's fields exactly as stored."""
-
-    offset: int
-    type: int
-    type_name: str
-    length: int
-    enabled: bool
-
-
-@dataclass(frozen=True)
-class SratCpuAffinity(SratEntryBase):
-    """Type 0. proximity_domain follows Linux: low 8 bits only when the SRAT header revision is 1."""
-
-    proximity_domain: int
-    proximity_domain_lo: int
-    proximity_domain_hi: int
-    apic_id: int
-    sapic_eid: int
-    clock_domain: int
-    flags: int
-
-
-@dataclass(frozen=True)
-class SratMemoryAffinity(SratEntryBase):
-    """Type 1. proximity_domain is the low 8 bits of proximity_domain_raw when the header revision is 1 (Linux).
-
-    Firmware leaves real-looking ranges in disabled entries: look at ``enabled`` before using base/length.
-    """
-
-    proximity_domain: int
-    proximity_domain_raw: int
-    base_address: int
-    range_length: int
-    hot_pluggable: bool
-    non_volatile: bool
-    specific_purpose: bool
-    flags: int
-    reserved1: int
-    reserved2: int
-    reserved3: int
-
-    @property
-    def end_address(self) -> int:
-        """One past the last byte of the range."""
-        return self.base_address + self.range_length
-
-
-@dataclass(frozen=True)
-class SratX2apicAffinity(SratEntryBase):
-    """Type 2: a CPU by its 32-bit x2APIC id."""
-
-    proximity_domain: int
-    x2apic_id: int
-    clock_domain: int
-    flags: int
-    reserved1: int
-    reserved2: int
-
-    @property
-    def apic_id(self) -> int:
-        return self.x2apic_id
-
-
-@dataclass(frozen=True)
-class SratGiccAffinity(SratEntryBase):
-    """Type 3 (arm64): a CPU by the ACPI processor UID of its MADT GICC entry."""
-
-    proximity_domain: int
-    acpi_processor_uid: int
-    clock_domain: int
-    flags: int
-
-
-@dataclass(frozen=True)
-class SratGicItsAffinity(SratEntryBase):
-    """Type 4 (arm64). The structure has no flags; ``enabled`` is always True."""
-
-    proximity_domain: int
-    its_id: int
-    reserved: int
-
-
-@dataclass(frozen=True)
-class SratGenericAffinity(SratEntryBase):
-    """Types 5 (generic initiator) and 6 (generic port). The device handle is decoded by its type:
-    0 ACPI (acpi_hid, acpi_uid), 1 PCI (pci_segment, pci_bdf and its bus/device/function)."""
-
-    proximity_domain: int
-    device_handle_type: int
-    device_handle: bytes
-    architectural_transactions: bool
-    flags: int
-    reserved1: int
-    reserved2: int
-    acpi_hid: Optional[str] = optional()
-    acpi_uid: Optional[int] = optional()
-    pci_segment: Optional[int] = optional()
-    pci_bdf: Optional[int] = optional()
-    pci_bus: Optional[int] = optional()
-    pci_device: Optional[int] = optional()
-    pci_function: Optional[int] = optional()
-    handle_reserved: Optional[bytes] = optional()
-
-
-@dataclass(frozen=True)
-class SratRintcAffinity(SratEntryBase):
-    """Type 7 (RISC-V): a hart by the ACPI processor UID of its MADT RINTC entry."""
-
-    proximity_domain: int
-    acpi_processor_uid: int
-    clock_domain: int
-    flags: int
-    reserved: int
-
-
-@dataclass(frozen=True)
-class SratRawEntry(SratEntryBase):
-    """A subtable numaprobe does not interpret: an unknown type, or one shorter than its type's layout.
-
-    Kept whole (``raw`` is the subtable's bytes, header included). ``enabled`` is False: neither Linux nor
-    numaprobe uses it.
-    """
-
-    proximity_domain: Optional[int]
-    raw: bytes
-
-
-SratEntry = SratEntryBase
-
-
-@dataclass(frozen=True)
-class SratTable(TableBase):
-    header: AcpiHeader
-    table_revision: int
-    reserved: int
-    entries: Tuple[SratEntry, ...]
-    notes: Tuple[Note, ...]
-
-    def of_type(self, type_code: int) -> Tuple[SratEntry, ...]:
-        return tuple(e for e in self.entries if e.type == type_code)
-
-    @property
-    def memory(self) -> Tuple[SratMemoryAffinity, ...]:
-        return tuple(e for e in self.entries if isinstance(e, SratMemoryAffinity))
-
-    @property
-    def cpus(self) -> Tuple[Any, ...]:
-        """CPU entries of every kind (types 0, 2, 3, 7), enabled or not, in table order."""
-        return tuple(e for e in self.entries
-                     if isinstance(e, (SratCpuAffinity, SratX2apicAffinity, SratGiccAffinity, SratRintcAffinity)))
-
-    def to_json(self) -> Dict[str, Any]:
-        out = self.header_json()
-        out["table_revision"] = self.table_revision
-        out["entries"] = [e.to_json() for e in self.entries]
-        return out
 
 
 # -- decoding ---------------------------------------------------------------------------------------------------
@@ -326,56 +139,103 @@ def _flag(flags: int, bit: int) -> bool:
     return bool(flags & bit)
 
 
+def _decode_cpu(c: Any, common: Dict[str, Any], revision: int) -> SratEntry:
+    # Linux drivers/acpi/numa/srat.c acpi_numa_processor_affinity_init: revision 1 SRATs (ACPI 2.0) had
+    # 8-bit domains, so the high bytes are only joined from revision 2 on.
+    pxm = c.proximity_domain_lo if revision <= 1 else c.proximity_domain_lo | (c.proximity_domain_hi << 8)
+    return SratCpuAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=pxm,
+                           proximity_domain_lo=c.proximity_domain_lo, proximity_domain_hi=c.proximity_domain_hi,
+                           apic_id=c.apic_id, sapic_eid=c.sapic_eid, clock_domain=c.clock_domain,
+                           flags=c.flags, **common)
+
+
+def _decode_memory(c: Any, common: Dict[str, Any], revision: int) -> SratEntry:
+    # Linux acpi_numa_memory_affinity_init: "if (acpi_srat_revision <= 1) pxm &= 0xff".
+    pxm = c.proximity_domain & 0xFF if revision <= 1 else c.proximity_domain
+    return SratMemoryAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=pxm,
+                              proximity_domain_raw=c.proximity_domain, base_address=c.base_address,
+                              range_length=c.range_length, hot_pluggable=_flag(c.flags, MEM_HOT_PLUGGABLE),
+                              non_volatile=_flag(c.flags, MEM_NON_VOLATILE),
+                              specific_purpose=_flag(c.flags, MEM_SPECIFIC_PURPOSE), flags=c.flags,
+                              reserved1=c.reserved1, reserved2=c.reserved2, reserved3=c.reserved3, **common)
+
+
+def _decode_x2apic(c: Any, common: Dict[str, Any], revision: int) -> SratEntry:
+    return SratX2apicAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=c.proximity_domain,
+                              x2apic_id=c.x2apic_id, clock_domain=c.clock_domain, flags=c.flags,
+                              reserved1=c.reserved1, reserved2=c.reserved2, **common)
+
+
+def _decode_gicc(c: Any, common: Dict[str, Any], revision: int) -> SratEntry:
+    return SratGiccAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=c.proximity_domain,
+                            acpi_processor_uid=c.acpi_processor_uid, clock_domain=c.clock_domain,
+                            flags=c.flags, **common)
+
+
+def _decode_its(c: Any, common: Dict[str, Any], revision: int) -> SratEntry:
+    return SratGicItsAffinity(enabled=True, proximity_domain=c.proximity_domain, its_id=c.its_id,
+                              reserved=c.reserved, **common)
+
+
+def _decode_generic(c: Any, common: Dict[str, Any], revision: int) -> SratEntry:
+    handle = bytes(c.device_handle)
+    extra: Dict[str, Any] = {}
+    if c.device_handle_type == HANDLE_ACPI:
+        h = acpi_device_handle.parse(handle)
+        extra = dict(acpi_hid=bytes(h.hid).rstrip(b"\0").decode("latin-1"), acpi_uid=h.uid,
+                     handle_reserved=bytes(h.reserved))
+    elif c.device_handle_type == HANDLE_PCI:
+        h = pci_device_handle.parse(handle)
+        extra = dict(pci_segment=h.segment, pci_bdf=h.bdf, pci_bus=h.bdf >> 8, pci_device=(h.bdf >> 3) & 0x1F,
+                     pci_function=h.bdf & 0x7, handle_reserved=bytes(h.reserved))
+    return SratGenericAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=c.proximity_domain,
+                               device_handle_type=c.device_handle_type, device_handle=handle,
+                               architectural_transactions=_flag(c.flags, GENERIC_ARCH_TRANSACTIONS),
+                               flags=c.flags, reserved1=c.reserved1, reserved2=c.reserved2, **extra, **common)
+
+
+def _decode_rintc(c: Any, common: Dict[str, Any], revision: int) -> SratEntry:
+    return SratRintcAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=c.proximity_domain,
+                             acpi_processor_uid=c.acpi_processor_uid, clock_domain=c.clock_domain,
+                             flags=c.flags, reserved=c.reserved, **common)
+
+
+# One descriptor per subtable type; a new type is one entry here (with its struct above and its test).
+SUBTABLE_TYPES: Dict[int, SubtableType] = {t.code: t for t in (
+    SubtableType(0, "Processor Local APIC/SAPIC Affinity", cpu_affinity, SratCpuAffinity, _decode_cpu, ENABLED,
+                 "cpu", "apic_id", "apic", "0x%02X", "apic"),
+    SubtableType(1, "Memory Affinity", memory_affinity, SratMemoryAffinity, _decode_memory,
+                 ENABLED | MEM_HOT_PLUGGABLE | MEM_NON_VOLATILE | MEM_SPECIFIC_PURPOSE, "memory"),
+    SubtableType(2, "Processor Local x2APIC Affinity", x2apic_affinity, SratX2apicAffinity, _decode_x2apic, ENABLED,
+                 "cpu", "x2apic_id", "apic", "0x%08X", "x2apic"),
+    SubtableType(3, "GICC Affinity", gicc_affinity, SratGiccAffinity, _decode_gicc, ENABLED, "cpu",
+                 "acpi_processor_uid", "uid", "0x%X", "uid"),
+    # No flags field: always enabled.
+    SubtableType(4, "GIC ITS Affinity", gic_its_affinity, SratGicItsAffinity, _decode_its, None, "device", "its_id",
+                 "its", "%d", "its"),
+    SubtableType(5, "Generic Initiator Affinity", generic_initiator_affinity, SratGenericAffinity, _decode_generic,
+                 ENABLED | GENERIC_ARCH_TRANSACTIONS, "initiator"),
+    SubtableType(6, "Generic Port Affinity", generic_port_affinity, SratGenericAffinity, _decode_generic,
+                 ENABLED | GENERIC_ARCH_TRANSACTIONS, "port"),
+    SubtableType(7, "RINTC Affinity", rintc_affinity, SratRintcAffinity, _decode_rintc, ENABLED, "cpu",
+                 "acpi_processor_uid", "uid", "0x%X", "uid"),
+)}
+
+# Views of the descriptors, by type code.
+SUBTABLE_LAYOUTS: Dict[int, Struct] = {code: t.layout for code, t in SUBTABLE_TYPES.items()}
+TYPE_NAMES: Dict[int, str] = {code: t.name for code, t in SUBTABLE_TYPES.items()}
+DEFINED_FLAGS: Dict[int, int] = {code: t.defined_flags for code, t in SUBTABLE_TYPES.items()
+                                 if t.defined_flags is not None}
+
+
+def subtable_type(code: int) -> Optional[SubtableType]:
+    """The descriptor of an SRAT subtable type, None for a type numaprobe does not know."""
+    return SUBTABLE_TYPES.get(code)
+
+
 def _entry(type_code: int, c: Any, offset: int, length: int, revision: int) -> SratEntry:
-    common = dict(offset=offset, type=type_code, type_name=TYPE_NAMES[type_code], length=length)
-    if type_code == 0:
-        # Linux drivers/acpi/numa/srat.c acpi_numa_processor_affinity_init: revision 1 SRATs (ACPI 2.0) had
-        # 8-bit domains, so the high bytes are only joined from revision 2 on.
-        pxm = c.proximity_domain_lo if revision <= 1 else c.proximity_domain_lo | (c.proximity_domain_hi << 8)
-        return SratCpuAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=pxm,
-                               proximity_domain_lo=c.proximity_domain_lo, proximity_domain_hi=c.proximity_domain_hi,
-                               apic_id=c.apic_id, sapic_eid=c.sapic_eid, clock_domain=c.clock_domain,
-                               flags=c.flags, **common)
-    if type_code == 1:
-        # Linux acpi_numa_memory_affinity_init: "if (acpi_srat_revision <= 1) pxm &= 0xff".
-        pxm = c.proximity_domain & 0xFF if revision <= 1 else c.proximity_domain
-        return SratMemoryAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=pxm,
-                                  proximity_domain_raw=c.proximity_domain, base_address=c.base_address,
-                                  range_length=c.range_length, hot_pluggable=_flag(c.flags, MEM_HOT_PLUGGABLE),
-                                  non_volatile=_flag(c.flags, MEM_NON_VOLATILE),
-                                  specific_purpose=_flag(c.flags, MEM_SPECIFIC_PURPOSE), flags=c.flags,
-                                  reserved1=c.reserved1, reserved2=c.reserved2, reserved3=c.reserved3, **common)
-    if type_code == 2:
-        return SratX2apicAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=c.proximity_domain,
-                                  x2apic_id=c.x2apic_id, clock_domain=c.clock_domain, flags=c.flags,
-                                  reserved1=c.reserved1, reserved2=c.reserved2, **common)
-    if type_code == 3:
-        return SratGiccAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=c.proximity_domain,
-                                acpi_processor_uid=c.acpi_processor_uid, clock_domain=c.clock_domain,
-                                flags=c.flags, **common)
-    if type_code == 4:
-        return SratGicItsAffinity(enabled=True, proximity_domain=c.proximity_domain, its_id=c.its_id,
-                                  reserved=c.reserved, **common)
-    if type_code in (5, 6):
-        handle = bytes(c.device_handle)
-        extra: Dict[str, Any] = {}
-        if c.device_handle_type == HANDLE_ACPI:
-            h = acpi_device_handle.parse(handle)
-            extra = dict(acpi_hid=bytes(h.hid).rstrip(b"\0").decode("latin-1"), acpi_uid=h.uid,
-                         handle_reserved=bytes(h.reserved))
-        elif c.device_handle_type == HANDLE_PCI:
-            h = pci_device_handle.parse(handle)
-            extra = dict(pci_segment=h.segment, pci_bdf=h.bdf, pci_bus=h.bdf >> 8, pci_device=(h.bdf >> 3) & 0x1F,
-                         pci_function=h.bdf & 0x7, handle_reserved=bytes(h.reserved))
-        return SratGenericAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=c.proximity_domain,
-                                   device_handle_type=c.device_handle_type, device_handle=handle,
-                                   architectural_transactions=_flag(c.flags, GENERIC_ARCH_TRANSACTIONS),
-                                   flags=c.flags, reserved1=c.reserved1, reserved2=c.reserved2, **extra, **common)
-    if type_code == 7:
-        return SratRintcAffinity(enabled=_flag(c.flags, ENABLED), proximity_domain=c.proximity_domain,
-                                 acpi_processor_uid=c.acpi_processor_uid, clock_domain=c.clock_domain,
-                                 flags=c.flags, reserved=c.reserved, **common)
-    raise AssertionError(type_code)  # pragma: no cover
+    t = SUBTABLE_TYPES[type_code]
+    return t.decode(c, dict(offset=offset, type=type_code, type_name=t.name, length=length), revision)
 
 
 def _reserved_notes(e: SratEntry) -> List[Note]:

@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Tuple
 
 from numaprobe.advise.decide import place_in_turn
 from numaprobe.advise.types import MODES, Placement, PlacementInput, PlacementRequest
+from numaprobe.distance import LOCAL_DISTANCE, REMOTE_DISTANCE
 from numaprobe.errors import InputError
 from numaprobe.model.machine import Machine
 from numaprobe.model.topology import Topology
@@ -151,16 +152,12 @@ def hmat_latency(machine: Machine) -> Optional[List[List[float]]]:
     node_of = pxm_to_node(tables.srat.entries)
     ids = list(topology.node_ids)
     found: Dict[Tuple[int, int], float] = {}
+    entries = list(tables.hmat.memory_locality())
     for want in (0, 1):  # access latency, then read latency (HMAT data types 0 and 1)
-        for s in tables.hmat.of_type(1):
-            if s.memory_hierarchy != 0 or s.data_type != want:
-                continue
-            for a, pi in enumerate(s.initiators):
-                for b, pt in enumerate(s.targets):
-                    v = s.converted[a][b]
-                    i, j = node_of.get(pi), node_of.get(pt)
-                    if v and i in ids and j in ids:
-                        found.setdefault((i, j), float(v))
+        for data_type, pi, pt, v in entries:
+            i, j = node_of.get(pi), node_of.get(pt)
+            if data_type == want and v and i in ids and j in ids:
+                found.setdefault((i, j), float(v))
         if found:
             break
     if not found:
@@ -174,7 +171,7 @@ def hmat_latency(machine: Machine) -> Optional[List[List[float]]]:
             local = min(found.values())
         row = []
         for j in ids:
-            slit = topology.distance(i, j) or (10 if i == j else 20)
+            slit = topology.distance(i, j) or (LOCAL_DISTANCE if i == j else REMOTE_DISTANCE)
             row.append(found.get((i, j), local * slit / 10.0))
         out.append(row)
     return out

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from numaprobe.analysis.pxm import MEMORY_TYPE, pxm_to_node
+from numaprobe.analysis.pxm import pxm_to_node, role_of
 from numaprobe.model.machine import Machine
 from numaprobe.model.zones import DMA32_LIMIT, DMA_LIMIT
 from numaprobe.notes import Note
@@ -82,7 +82,7 @@ def srat_ranges(entries: Sequence[object]) -> Tuple[SratRange, ...]:
     mapping = pxm_to_node(entries)
     out = []
     for e in entries:
-        if getattr(e, "type", None) == MEMORY_TYPE and getattr(e, "enabled", False):
+        if role_of(getattr(e, "type", None)) == "memory" and getattr(e, "enabled", False):
             length = getattr(e, "range_length", 0)
             if length > 0:
                 base = getattr(e, "base_address")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from numaprobe.distance import LOCAL_DISTANCE, REMOTE_DISTANCE
 from numaprobe.model.machine import Machine
 from numaprobe.model.topology import HugePages
 from numaprobe.notes import Note
 
 PAGE_SIZE = 4096  # buddyinfo's order 0; every Linux architecture numaprobe reads captures of uses 4 KiB pages
-LOCAL_DISTANCE = 10
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def process_placement(machine: Machine, pid: int) -> Optional[ProcessPlacement]:
             for n, b in by_node.items():
                 d = _distance(topology, home, n)
                 # an unknown distance counts as the kernel default for remote memory (20)
-                acc += b / total * ((d if d else 2 * LOCAL_DISTANCE) / LOCAL_DISTANCE)
+                acc += b / total * ((d if d else REMOTE_DISTANCE) / LOCAL_DISTANCE)
         weighted = acc / len(seen)
     return ProcessPlacement(pid=pid, name=info.name, cmdline=info.cmdline, bytes_by_node=tuple(sorted(by_node.items())),
                             categories_by_node=cats, cpus_allowed=info.cpus_allowed, last_cpus=last_cpus,
@@ -119,7 +119,7 @@ def _distance(topology, a: int, b: int) -> Optional[int]:
     except KeyError:
         d = None
     if d is None:
-        return LOCAL_DISTANCE if a == b else 20
+        return LOCAL_DISTANCE if a == b else REMOTE_DISTANCE
     return d
 
 

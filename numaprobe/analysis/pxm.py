@@ -1,14 +1,18 @@
 """Linux's numbering of SRAT proximity domains as node ids: one rule, used by the cross-check, the memory chunks
-and the placement input."""
+and the placement input. Which entries count is asked of each subtable type's descriptor (acpi/srat.py)."""
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
-# SRAT subtables that give a PXM to an initiator: local APIC, x2APIC, GICC, RINTC and generic initiators.
-INITIATOR_TYPES = (0, 2, 3, 5, 7)
-GENERIC_INITIATOR_TYPE = 5
-MEMORY_TYPE = 1
+
+def role_of(type_code: object) -> Optional[str]:
+    """The role of an SRAT subtable type (cpu, memory, initiator, port, device), None when unknown. Imported here
+    only once there are entries, so from decoded tables: construct is loaded already."""
+    from numaprobe.acpi.srat import subtable_type
+
+    t = subtable_type(type_code) if isinstance(type_code, int) else None
+    return t.role if t is not None else None
 
 
 def pxm_to_node(entries: Sequence[object]) -> Dict[int, int]:
@@ -18,12 +22,14 @@ def pxm_to_node(entries: Sequence[object]) -> Dict[int, int]:
     `entries` are decoded SRAT subtables (anything with type, enabled and proximity_domain).
     """
     order: List[int] = []
+    if not entries:
+        return {}
     for e in entries:
-        kind = getattr(e, "type", None)
-        if kind not in INITIATOR_TYPES:
+        role = role_of(getattr(e, "type", None))
+        if role not in ("cpu", "initiator"):
             continue
         if not getattr(e, "enabled", False):
-            if kind == GENERIC_INITIATOR_TYPE:
+            if role == "initiator":
                 # acpi_parse_gi_affinity returns -EINVAL for a disabled GI entry, which stops the pass-1 walk.
                 break
             continue
@@ -31,7 +37,7 @@ def pxm_to_node(entries: Sequence[object]) -> Dict[int, int]:
         if pxm is not None and pxm not in order:
             order.append(pxm)
     for e in entries:
-        if getattr(e, "type", None) == MEMORY_TYPE and getattr(e, "enabled", False):
+        if role_of(getattr(e, "type", None)) == "memory" and getattr(e, "enabled", False):
             pxm = getattr(e, "proximity_domain", None)
             if pxm is not None and pxm not in order:
                 order.append(pxm)

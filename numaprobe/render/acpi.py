@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, List, Optional, Sequence
 
-from numaprobe.model.topology import Note
+from numaprobe.notes import Note
 from numaprobe.units import human_size
 
 
@@ -26,32 +26,35 @@ def _state(e: Any) -> str:
 
 
 def _srat_entry(e: Any) -> str:
+    """One line per entry, by what its type's descriptor says it is; a type without a descriptor, or an entry
+    kept raw, is shown as its bytes, never a crash."""
+    from numaprobe.acpi.srat import subtable_type
+
     head = "  [0x%03X] %-36s" % (e.offset, e.type_name if e.type_name != "Unknown" else "Unknown type %d" % e.type)
-    t = e.type
-    if hasattr(e, "raw"):
-        return head + " length %d, raw %s" % (e.length, e.raw.hex())
-    if t == 0:
-        return head + " pxm %-4d apic 0x%02X  %s" % (e.proximity_domain, e.apic_id, _state(e))
-    if t == 1:
+    t = subtable_type(e.type)
+    if hasattr(e, "raw") or t is None:
+        raw = getattr(e, "raw", b"")
+        return head + " length %d, raw %s" % (e.length, raw.hex())
+    state = "  " + _state(e) if t.defined_flags is not None else ""
+    if t.role == "memory":
         flags = [_state(e)] + [n for n, on in (("hot-pluggable", e.hot_pluggable), ("non-volatile", e.non_volatile),
                                                ("specific-purpose", e.specific_purpose)) if on]
         return head + " pxm %-4d 0x%016X-0x%016X (%s)  %s" % (
             e.proximity_domain, e.base_address, max(e.end_address - 1, e.base_address), _size(e.range_length),
             " ".join(flags))
-    if t == 2:
-        return head + " pxm %-4d x2apic 0x%08X  %s" % (e.proximity_domain, e.x2apic_id, _state(e))
-    if t in (3, 7):
-        return head + " pxm %-4d uid 0x%X  %s" % (e.proximity_domain, e.acpi_processor_uid, _state(e))
-    if t == 4:
-        return head + " pxm %-4d its %d" % (e.proximity_domain, e.its_id)
-    if e.pci_segment is not None:
+    if t.id_field is not None:
+        return head + " pxm %-4d %s %s%s" % (e.proximity_domain, t.id_label, t.id_format % getattr(e, t.id_field),
+                                            state)
+    if getattr(e, "pci_segment", None) is not None:
         dev = "pci %04x:%02x:%02x.%d" % (e.pci_segment, e.pci_bus, e.pci_device, e.pci_function)
-    elif e.acpi_hid is not None:
+    elif getattr(e, "acpi_hid", None) is not None:
         dev = "acpi %s uid %d" % (e.acpi_hid, e.acpi_uid)
-    else:
+    elif hasattr(e, "device_handle"):
         dev = "handle type %d %s" % (e.device_handle_type, e.device_handle.hex())
-    return head + " pxm %-4d %s  %s%s" % (e.proximity_domain, dev, _state(e),
-                                         " arch-transactions" if e.architectural_transactions else "")
+    else:
+        dev = "type %d" % e.type
+    return head + " pxm %-4d %s%s%s" % (e.proximity_domain, dev, state,
+                                       " arch-transactions" if getattr(e, "architectural_transactions", False) else "")
 
 
 def _matrix(rows: Sequence[Sequence[Optional[int]]], row_labels: Sequence[int], col_labels: Sequence[int],

@@ -24,87 +24,19 @@ claims; Linux's `node_load` rotation of equal-distance nodes is left out (ties g
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
-from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from numaprobe.model.zones import DMA32_LIMIT, ZONE_NAMES
-
-
-FALLBACK_DISTANCE = "distance"  # Linux zonelists
-FALLBACK_XEN = "xen"  # Xen get_free_buddy: next node id in the affinity mask, then the others
-
-LOCAL_DISTANCE = 10
-REMOTE_DISTANCE = 20
-
-
-@dataclass(frozen=True)
-class BuddyConfig:
-    page_size: int = 4096
-    top_order: int = 10  # Linux MAX_ORDER-1 (orders 0..10, 4 MiB); Xen x86 uses 18 (1 GiB)
-    zones: Tuple[str, ...] = ZONE_NAMES
-
-    @property
-    def top_block_bytes(self) -> int:
-        return self.page_size << self.top_order
-
-
-LINUX = BuddyConfig(4096, 10)
-XEN = BuddyConfig(4096, 18)
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A free physical range [start, end) in bytes, on one node, in one zone."""
-
-    node: int
-    zone: str
-    start: int
-    end: int
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start
-
-
-class Block(NamedTuple):
-    """An allocated (or freed) block; a NamedTuple because it is made on the hot path."""
-
-    address: int
-    order: int
-    node: int
-    zone: str
-
-
-class ExtentRun(NamedTuple):
-    """`count` contiguous extents of `order`, starting at `address` (bytes)."""
-
-    address: int
-    order: int
-    count: int
-    node: int
-    zone: str
-
-
-@dataclass(frozen=True)
-class NumaCounters:
-    """The kernel's per-node numastat counters (Documentation/admin-guide/numastat.rst, zone_statistics()).
-
-    Like the kernel, one event per allocation whatever its order: numa_hit counts allocations that got the node
-    they wanted; numa_miss those that landed here though another node was wanted; numa_foreign those that wanted
-    this node and landed elsewhere; local_node / other_node those that landed here for a CPU on this / another
-    node; interleave_hit interleaved allocations that got their target.
-    """
-
-    numa_hit: int = 0
-    numa_miss: int = 0
-    numa_foreign: int = 0
-    interleave_hit: int = 0
-    local_node: int = 0
-    other_node: int = 0
-
-
-class AllocationError(ValueError):
-    """A free of an address that is not allocated, or a request the allocator cannot understand."""
+from numaprobe.model.zones import ZONE_NAMES  # noqa: F401 (importable from here, as before)
+from numaprobe.ranges import merge_ranges
+from numaprobe.sim.buddy_free import FreeingAndViews
+from numaprobe.sim.fallback import (  # noqa: F401
+    DEFAULT_POLICIES, FALLBACK_DISTANCE, FALLBACK_XEN, FallbackPolicy, LinuxFallback, XenFallback,
+)
+from numaprobe.sim.heap_types import (  # noqa: F401 (the allocator's vocabulary, importable from here)
+    INTERLEAVE_HIT, LINUX, LOCAL_DISTANCE, LOCAL_NODE, NUMA_FOREIGN, NUMA_HIT, NUMA_MISS, OTHER_NODE,
+    REMOTE_DISTANCE, XEN, AllocationError, Block, BuddyConfig, Chunk, ExtentRun, NumaCounters, aligned_blocks,
+    xen_dma_bitsize,
+)
 
 
 class _Zone:
@@ -123,55 +55,23 @@ class _Zone:
         self.seeded = 0
 
 
-def xen_dma_bitsize(chunks: Iterable[Chunk], page_size: int = 4096) -> Optional[int]:
-    """Xen's arch_get_dma_bitsize() (x86): from the first node (in id order) with memory starting below 4 GiB,
-    min(flsl(start_pfn + spanned_pages / 4 - 1) + PAGE_SHIFT, 32). None when no node starts below 4 GiB."""
-    spans: Dict[int, List[int]] = {}
-    for c in chunks:
-        s = spans.setdefault(c.node, [c.start, c.end])
-        s[0], s[1] = min(s[0], c.start), max(s[1], c.end)
-    for node in sorted(spans):
-        start, end = spans[node]
-        if start < DMA32_LIMIT:
-            pfn, spanned = start // page_size, (end - start) // page_size
-            v = pfn + spanned // 4 - 1
-            return min(v.bit_length() + page_size.bit_length() - 1, 32) if v > 0 else None
-    return None
-
-
-def aligned_blocks(start: int, end: int, top: int) -> Iterable[Tuple[int, int, int]]:
-    """Split pfn range [start, end) greedily into naturally aligned blocks: yields (pfn, order, count).
-
-    Top-order blocks come as one (pfn, top, count) run; the rest one by one, in ascending address order.
-    """
-    p = start
-    while p < end:
-        if p & ((1 << top) - 1) == 0 and end - p >= (1 << top):
-            n = (end - p) >> top
-            yield p, top, n
-            p += n << top
-            continue
-        o = (p & -p).bit_length() - 1 if p else top
-        o = min(o, top)
-        while p + (1 << o) > end:
-            o -= 1
-        yield p, o, 1
-        p += 1 << o
-
-
-class BuddyAllocator:
-    """Per node, per zone, per order free lists; see the module docstring."""
+class BuddyAllocator(FreeingAndViews):
+    """Per node, per zone, per order free lists; see the module docstring. Freeing and the read-only views are
+    in sim/buddy_free.py."""
 
     def __init__(self, config: BuddyConfig, nodes: Sequence[int],
                  distances: Optional[Mapping[Tuple[int, int], int]] = None,
-                 cpu_nodes: Optional[Iterable[int]] = None, synthetic: bool = False) -> None:
+                 cpu_nodes: Optional[Iterable[int]] = None, synthetic: bool = False,
+                 policies: Sequence[FallbackPolicy] = DEFAULT_POLICIES) -> None:
+        """`policies`: the fallback rules requests may name (fallback="distance" or "xen"), e.g. an
+        XenFallback with the low zones of this machine's dma_bitsize."""
         self.config = config
         self.top = config.top_order
         self.nodes: Tuple[int, ...] = tuple(sorted(set(nodes)))
         self._ni = {n: i for i, n in enumerate(self.nodes)}
         self._nz = len(config.zones)
         self._zi = {z: i for i, z in enumerate(config.zones)}
-        self._counters = {n: [0] * 6 for n in self.nodes}
+        self._counters = {n: [0] * 6 for n in self.nodes}  # indexed NUMA_HIT .. OTHER_NODE
         self._ps = config.page_size
         self._zones = [_Zone(n, z, config.zones[z], self._counters[n], self.top)
                        for n in self.nodes for z in range(self._nz)]
@@ -183,18 +83,17 @@ class BuddyAllocator:
         self._run_starts: List[int] = []
         self._order_cache: Dict[tuple, Tuple[int, ...]] = {}
         self._plans: Dict[tuple, tuple] = {}
-        # Zones below Xen's dma_bitsize, skipped by its first pass. dma_bitsize is 32 when the first node spans
-        # 16 GiB or more (see xen_dma_bitsize); callers seeding a smaller machine narrow this to ("DMA",).
-        self.xen_low_zones: Tuple[str, ...] = ("DMA", "DMA32")
+        self._policies: Dict[str, FallbackPolicy] = {p.name: p for p in policies}
 
     # -- construction ------------------------------------------------------------------------------------
     @classmethod
     def from_chunks(cls, chunks: Iterable[Chunk], config: BuddyConfig = LINUX, nodes: Optional[Sequence[int]] = None,
                     distances: Optional[Mapping[Tuple[int, int], int]] = None,
-                    cpu_nodes: Optional[Iterable[int]] = None) -> "BuddyAllocator":
+                    cpu_nodes: Optional[Iterable[int]] = None,
+                    policies: Sequence[FallbackPolicy] = DEFAULT_POLICIES) -> "BuddyAllocator":
         chunks = list(chunks)
         node_ids = set(nodes or ()) | {c.node for c in chunks}
-        a = cls(config, sorted(node_ids), distances, cpu_nodes)
+        a = cls(config, sorted(node_ids), distances, cpu_nodes, policies=policies)
         ps = config.page_size
         by_zone: Dict[Tuple[int, int], List[Tuple[int, int]]] = {}
         for c in chunks:
@@ -204,14 +103,7 @@ class BuddyAllocator:
             if e > s:
                 by_zone.setdefault((a._ni[c.node], a._zi[c.zone]), []).append((s, e))
         for (ni, zi), ranges in by_zone.items():
-            ranges.sort()
-            merged: List[List[int]] = []
-            for s, e in ranges:
-                if merged and s <= merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], e)
-                else:
-                    merged.append([s, e])
-            blocks = [b for s, e in merged for b in aligned_blocks(s, e, a.top)]
+            blocks = [b for s, e in merge_ranges(ranges) for b in aligned_blocks(s, e, a.top)]
             a._seed(a._zones[ni * a._nz + zi], blocks)
         return a
 
@@ -267,7 +159,15 @@ class BuddyAllocator:
             return LOCAL_DISTANCE if a == b else REMOTE_DISTANCE
         return d
 
-    def fallback_nodes(self, node: int, fallback: str = FALLBACK_DISTANCE,
+    def policy(self, fallback: Union[str, FallbackPolicy]) -> FallbackPolicy:
+        if isinstance(fallback, FallbackPolicy):
+            return fallback
+        try:
+            return self._policies[fallback]
+        except (KeyError, TypeError):
+            raise AllocationError("unknown fallback rule %r" % (fallback,)) from None
+
+    def fallback_nodes(self, node: int, fallback: Union[str, FallbackPolicy] = FALLBACK_DISTANCE,
                        affinity: Optional[Iterable[int]] = None) -> Tuple[int, ...]:
         """The node order a request preferring `node` walks (with exact-node off)."""
         aff = frozenset(affinity) if affinity is not None else None
@@ -277,55 +177,15 @@ class BuddyAllocator:
             return got
         if node not in self._ni:
             raise AllocationError("unknown node %r" % node)
-        if fallback == FALLBACK_DISTANCE:
-            got = self._linux_zonelist(node)
-        elif fallback == FALLBACK_XEN:
-            got = self._xen_order(node, aff)
-        else:
-            raise AllocationError("unknown fallback rule %r" % fallback)
+        got = self.policy(fallback).node_order(self, node, aff)
         self._order_cache[key] = got
         return got
 
-    def _linux_zonelist(self, local: int) -> Tuple[int, ...]:
-        # find_next_best_node() (mm/page_alloc.c): the local node first, then by distance, +1 for a node below
-        # the local one ("prefer the next higher node"), +1 for a node with CPUs (prefer headless memory nodes
-        # at equal distance) when we know which nodes have CPUs. node_load rotation is left out.
-        def key(n: int) -> Tuple[int, int]:
-            if n == local:
-                return (-1, n)
-            v = self.distance(local, n) + (1 if n < local else 0)
-            if self.cpu_nodes is not None and n in self.cpu_nodes:
-                v += 1
-            return (v, n)
-
-        return tuple(sorted(self.nodes, key=key))
-
-    def _xen_order(self, node: int, aff: Optional[frozenset]) -> Tuple[int, ...]:
-        # get_free_buddy(): start at the requested node; if it is outside the mask go to the mask's first node;
-        # walk the mask in node-id order, wrapping, back to the start; then the nodes outside, in id order.
-        mask = sorted(aff & set(self.nodes)) if aff is not None else list(self.nodes)
-        out = [n for n in self.nodes if n not in set(mask)]
-        order: List[int] = []
-        if node in mask:
-            i = mask.index(node)
-            order = mask[i:] + mask[:i]
-        else:
-            order = [node] + mask
-        order += [n for n in out if n not in order]
-        return tuple(order)
-
-    def zone_passes(self, fallback: str, zone_max: Optional[str]) -> Tuple[Tuple[int, ...], ...]:
+    def zone_passes(self, fallback: Union[str, FallbackPolicy],
+                    zone_max: Optional[str]) -> Tuple[Tuple[int, ...], ...]:
         """Zone index lists tried, highest first, one tuple per pass."""
         hi = self._nz - 1 if zone_max is None else self._zone_index(zone_max)
-        all_zones = tuple(range(hi, -1, -1))
-        if fallback == FALLBACK_XEN:
-            # alloc_domheap_pages(): a first pass above dma_bitsize, then everything: a domain spills to a
-            # remote node before it dips into low memory. See xen_low_zones.
-            low = {self._zi[z] for z in self.xen_low_zones if z in self._zi}
-            first = tuple(z for z in all_zones if z not in low)
-            if first and first != all_zones:
-                return (first, all_zones)
-        return (all_zones,)
+        return self.policy(fallback).zone_passes(self.config.zones, tuple(range(hi, -1, -1)))
 
     def _zone_index(self, zone: str) -> int:
         try:
@@ -357,13 +217,13 @@ class BuddyAllocator:
                     got = z.node
                     c = z.ctr  # count_event(), inlined: this is the hot path
                     if got == node:
-                        c[0] += 1
+                        c[NUMA_HIT] += 1
                         if interleave:
-                            c[3] += 1
+                            c[INTERLEAVE_HIT] += 1
                     else:
-                        c[1] += 1
-                        self._counters[node][2] += 1
-                    c[4 if got == cpu_node else 5] += 1
+                        c[NUMA_MISS] += 1
+                        self._counters[node][NUMA_FOREIGN] += 1
+                    c[LOCAL_NODE if got == cpu_node else OTHER_NODE] += 1
                     return Block(p * self._ps, order, got, z.name)
         return None
 
@@ -444,16 +304,13 @@ class BuddyAllocator:
         """Add k allocations to the counters as zone_statistics() (and alloc_page_interleave()) would."""
         c = self._counters[got]
         if got == wanted:
-            c[0] += k
+            c[NUMA_HIT] += k
             if interleave:
-                c[3] += k
+                c[INTERLEAVE_HIT] += k
         else:
-            c[1] += k
-            self._counters[wanted][2] += k
-        if got == cpu_node:
-            c[4] += k
-        else:
-            c[5] += k
+            c[NUMA_MISS] += k
+            self._counters[wanted][NUMA_FOREIGN] += k
+        c[LOCAL_NODE if got == cpu_node else OTHER_NODE] += k
 
     def capacity(self, node: int, order: int, zones: Sequence[int]) -> int:
         """How many extents of `order` node could hand out from these zone indexes."""
@@ -533,129 +390,3 @@ class BuddyAllocator:
         else:
             self._runs[p] = (order, count, z)
             bisect.insort(self._run_starts, p)
-
-    # -- free -----------------------------------------------------------------------------------------------
-    def free(self, address: int) -> Block:
-        """Free the allocated extent starting at `address`; merges buddies. Returns what was freed."""
-        p, rem = divmod(address, self._ps)
-        if rem:
-            raise AllocationError("address %#x is not page aligned" % address)
-        got = self._single.pop(p, None)
-        if got is not None:
-            order, z = got
-        else:
-            i = bisect.bisect_right(self._run_starts, p) - 1
-            if i < 0:
-                raise AllocationError("address %#x is not allocated" % address)
-            s = self._run_starts[i]
-            order, count, z = self._runs[s]
-            off = p - s
-            if off >= count << order or off & ((1 << order) - 1):
-                raise AllocationError("address %#x is not allocated" % address)
-            del self._runs[s]
-            del self._run_starts[i]
-            idx = off >> order
-            if idx:
-                self._record(s, order, idx, z)
-            if count - idx - 1:
-                self._record(p + (1 << order), order, count - idx - 1, z)
-        self._free_block(z, p, order)
-        return Block(address, order, z.node, z.name)
-
-    def free_run(self, run: ExtentRun) -> None:
-        """Free every extent of a run returned by alloc_extents (or a piece of one still allocated)."""
-        ps = self.config.page_size
-        p = run.address // ps
-        if run.count == 1:
-            self.free(run.address)
-            return
-        got = self._runs.get(p)
-        if got is None or got[0] != run.order or got[1] != run.count:
-            # The run was split by single frees meanwhile: free what is still allocated, extent by extent.
-            for i in range(run.count):
-                addr = run.address + (i << run.order) * ps
-                if self.is_allocated(addr):
-                    self.free(addr)
-            return
-        order, count, z = got
-        del self._runs[p]
-        del self._run_starts[bisect.bisect_left(self._run_starts, p)]
-        for bp, bo, n in aligned_blocks(p, p + (count << order), self.top):
-            if bo == self.top:
-                z.runs.append([bp, n])
-                z.ntop += n
-                z.mask |= 1 << bo
-                z.avail += n << bo
-            else:
-                self._free_block(z, bp, bo)
-
-    def is_allocated(self, address: int) -> bool:
-        """True when an allocated extent starts at `address`."""
-        p, rem = divmod(address, self.config.page_size)
-        if rem:
-            return False
-        if p in self._single:
-            return True
-        i = bisect.bisect_right(self._run_starts, p) - 1
-        if i < 0:
-            return False
-        s = self._run_starts[i]
-        order, count, _ = self._runs[s]
-        off = p - s
-        return off < count << order and not off & ((1 << order) - 1)
-
-    def _free_block(self, z: _Zone, p: int, k: int) -> None:
-        z.avail += 1 << k
-        top = self.top
-        lists = z.lists
-        while k < top:
-            d = lists[k]
-            b = p ^ (1 << k)
-            if b in d:
-                del d[b]
-                if not d:
-                    z.mask &= ~(1 << k)
-                p &= ~(1 << k)
-                k += 1
-            else:
-                break
-        if k == top:
-            z.runs.append([p, 1])
-            z.ntop += 1
-        else:
-            lists[k][p] = None
-        z.mask |= 1 << k
-
-    # -- views --------------------------------------------------------------------------------------------
-    def free_counts(self, node: int, zone: str) -> Tuple[int, ...]:
-        """Free blocks per order 0..top, as buddyinfo prints them."""
-        z = self._zones[self._ni[node] * self._nz + self._zone_index(zone)]
-        return tuple(len(d) for d in z.lists) + (z.ntop,)
-
-    def free_pages(self, node: int, zone: Optional[str] = None) -> int:
-        base = self._ni[node] * self._nz
-        if zone is not None:
-            return self._zones[base + self._zone_index(zone)].avail
-        return sum(self._zones[base + i].avail for i in range(self._nz))
-
-    def seeded_pages(self, node: int, zone: str) -> int:
-        return self._zones[self._ni[node] * self._nz + self._zone_index(zone)].seeded
-
-    def free_blocks(self, node: int, zone: str) -> List[Tuple[int, int]]:
-        """Every free block as (address, order), sorted. O(blocks): for tests and small heaps."""
-        z = self._zones[self._ni[node] * self._nz + self._zone_index(zone)]
-        ps = self.config.page_size
-        out = [(p * ps, o) for o, d in enumerate(z.lists) for p in d]
-        out += [((s + (i << self.top)) * ps, self.top) for s, n in z.runs for i in range(n)]
-        return sorted(out)
-
-    def zones_of(self, node: int) -> Tuple[str, ...]:
-        """Zone names of a node that were seeded with memory."""
-        base = self._ni[node] * self._nz
-        return tuple(self.config.zones[i] for i in range(self._nz) if self._zones[base + i].seeded)
-
-    def allocated_extents(self) -> int:
-        return len(self._single) + sum(c for _, c, _ in self._runs.values())
-
-    def counters(self, node: int) -> NumaCounters:
-        return NumaCounters(*self._counters[node])

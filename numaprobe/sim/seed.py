@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Dict, List, Tuple
 
 from numaprobe.errors import InputError
-from numaprobe.model.topology import Note
+from numaprobe.notes import Note
 from numaprobe.sim.buddy import XEN, ZONE_NAMES, BuddyAllocator, BuddyConfig, Chunk, xen_dma_bitsize
+from numaprobe.sim.fallback import LinuxFallback, XenFallback
 from numaprobe.sim.populate import POLICIES, DomainRequest
 from numaprobe.model.machine import Machine
 from numaprobe.units import parse_size
@@ -45,13 +46,15 @@ def seed_allocator(machine: Machine, seed: str) -> Tuple[BuddyAllocator, List[No
             notes.append(Note("seed-node-totals", "no memory map: one Normal chunk per node of its MemTotal, at "
                                   "synthetic addresses"))
         nodes = sorted({n.id for n in topology.nodes} | {c.node for c in chunks})
-        alloc = BuddyAllocator.from_chunks(chunks, XEN, nodes=nodes, distances=dist, cpu_nodes=cpu_nodes)
         bits = xen_dma_bitsize(chunks)
+        xen = XenFallback()
         if bits is not None and bits < 32:
             # Xen's low memory ends at 2**bits, inside DMA32 here; we keep zone granularity: only DMA is low.
-            alloc.xen_low_zones = ("DMA",)
+            xen = XenFallback(low_zones=("DMA",))
             notes.append(Note("seed-xen-dma-bitsize", "Xen's dma_bitsize would be %d on this machine: only the DMA "
                                   "zone is kept for last" % bits))
+        alloc = BuddyAllocator.from_chunks(chunks, XEN, nodes=nodes, distances=dist, cpu_nodes=cpu_nodes,
+                                           policies=(LinuxFallback(), xen))
         return alloc, notes
     if seed == "live":
         buddy = machine.heap.buddyinfo

@@ -8,7 +8,7 @@ from typing import Iterable, List, Sequence, Tuple
 
 from numaprobe.advise.search import memory_pool, proportional_counts, search
 from numaprobe.advise.types import MODES, Candidate, Placement, PlacementInput, PlacementRequest
-from numaprobe.model.topology import Note
+from numaprobe.notes import Note
 from numaprobe.units import human_size
 
 

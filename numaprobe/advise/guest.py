@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from numaprobe.advise.types import Placement, PlacementInput
-
-LOCAL_DISTANCE = 10  # libvirt and Xen want 10 on the diagonal (numa_conf.c LOCAL_DISTANCE, libxl_vnuma.c)
+from numaprobe.distance import LOCAL_DISTANCE  # libvirt and Xen want 10 on the diagonal (numa_conf.c, libxl_vnuma.c)
 
 
 @dataclass(frozen=True)

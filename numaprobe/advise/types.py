@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from numaprobe.model.topology import Note
+from numaprobe.notes import Note
 
 MODES = ("strict", "preferred", "interleave")
 

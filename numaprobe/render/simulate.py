@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Sequence
 
 from numaprobe import SCHEMA_VERSION
-from numaprobe.model.topology import Note
+from numaprobe.notes import Note
 from numaprobe.sim.buddy import BuddyAllocator
 from numaprobe.sim.populate import Placement
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 NUMA_SIGNATURES = ("SRAT", "SLIT", "HMAT")
 TABLES_DIR = "sys/firmware/acpi/tables"
+CAPTURE_TREES = (TABLES_DIR,)  # read_numa_tables (root-only on a live host: a user's capture lacks them)
 
 __all__ = [
     "AcpiTableError", "GenericTable", "NumaTables", "NUMA_SIGNATURES", "decode_numa_tables", "decode_table",

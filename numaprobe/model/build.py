@@ -16,6 +16,11 @@ from numaprobe.readers.meminfo import read_meminfo
 from numaprobe.source.root import Root
 
 
+# What build_topology reads beyond the readers': the source's names, NVIDIA GPU memory nodes.
+CAPTURE_FILES = ("proc/version", "proc/sys/kernel/osrelease", "proc/sys/kernel/hostname")
+CAPTURE_TREES = ("proc/driver/nvidia/gpus",)
+
+
 def _fmt(ids: Sequence[int]) -> str:
     return format_cpulist(ids) or "none"
 

@@ -17,6 +17,9 @@ from numaprobe.source.recording import RecordingRoot
 from numaprobe.source.root import Root
 
 
+CAPTURE_FILES = ("proc/cmdline",)  # read_kernel_view
+
+
 def read_memory_map(root: Root) -> MemoryMap:
     """System RAM from the first source that has it: the firmware memmap (with RAM hot-added since boot, which
     is in /proc/iomem and the memory blocks but only sometimes in the firmware map), else /proc/iomem, else the

@@ -7,6 +7,8 @@ from typing import Optional, Tuple
 
 from numaprobe.source.root import Root
 
+CAPTURE_FILES = ("proc/buddyinfo",)
+
 
 @dataclass(frozen=True)
 class BuddyZone:

@@ -10,6 +10,8 @@ from numaprobe.readers.cpumask import parse_cpulist, parse_cpumask
 from numaprobe.source.root import Root
 
 CPU_DIR = "sys/devices/system/cpu"
+CAPTURE_TREES = (CPU_DIR,)
+CAPTURE_FILES = ("proc/cpuinfo",)
 _CPU_RE = re.compile(r"^cpu(\d+)$")
 _NODE_LINK_RE = re.compile(r"^node(\d+)$")
 

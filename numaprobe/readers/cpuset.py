@@ -8,6 +8,8 @@ from typing import Dict, Optional, Tuple
 from numaprobe.readers.cpumask import parse_cpulist
 from numaprobe.source.root import Root
 
+CAPTURE_FILES = ("proc/self/status", "proc/self/cpuset", "proc/self/cgroup", "proc/mounts")
+
 
 @dataclass(frozen=True)
 class AllowedSets:
@@ -44,11 +46,8 @@ def _mounts(root: Root):
             yield f[1], f[2], f[3].split(",")
 
 
-def read_cgroup_cpuset(root: Root) -> AllowedSets:
-    """As hwloc does it (topology-linux.c, hwloc_find_linux_cgroup_mntpnt): cgroup2, cgroup1, legacy cpuset."""
-    name = _cgroup_name(root)
-    if name is None:
-        return AllowedSets(None, None, "none")
+def _candidates(root: Root, name: str):
+    """(kind, cpus file, mems file) where the cgroup's cpuset may be, in the order hwloc tries them."""
     candidates = []
     for mnt, fstype, opts in _mounts(root):
         if fstype == "cgroup2":
@@ -63,10 +62,27 @@ def read_cgroup_cpuset(root: Root) -> AllowedSets:
                    ("/dev/cpuset", "cpuset", "cpus", "mems")]
     for mnt, kind, cpus_file, mems_file in candidates:
         base = (mnt.rstrip("/") + "/" + name.strip("/")).strip("/")
-        cpus = parse_cpulist(root.read_text(base + "/" + cpus_file))
+        yield kind, base + "/" + cpus_file, base + "/" + mems_file
+
+
+def capture_paths(root: Root):
+    """The cgroup files read_cgroup_cpuset would read on this host (their place depends on the mounts)."""
+    name = _cgroup_name(root)
+    for _, cpus, mems in _candidates(root, name) if name is not None else ():
+        yield cpus
+        yield mems
+
+
+def read_cgroup_cpuset(root: Root) -> AllowedSets:
+    """As hwloc does it (topology-linux.c, hwloc_find_linux_cgroup_mntpnt): cgroup2, cgroup1, legacy cpuset."""
+    name = _cgroup_name(root)
+    if name is None:
+        return AllowedSets(None, None, "none")
+    for kind, cpus_file, mems_file in _candidates(root, name):
+        cpus = parse_cpulist(root.read_text(cpus_file))
         if cpus is None:
             continue
-        return AllowedSets(cpus, parse_cpulist(root.read_text(base + "/" + mems_file)), kind, name)
+        return AllowedSets(cpus, parse_cpulist(root.read_text(mems_file)), kind, name)
     return AllowedSets(None, None, "none", name)
 
 

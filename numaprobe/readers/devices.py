@@ -9,6 +9,7 @@ from numaprobe.readers.cpumask import parse_cpulist, parse_cpumask
 from numaprobe.source.root import Root
 
 PCI_DIR = "sys/bus/pci/devices"
+CAPTURE_PCI_ATTRS = ("numa_node", "local_cpulist", "local_cpus", "vendor", "device", "class")
 
 
 @dataclass(frozen=True)

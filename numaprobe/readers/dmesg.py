@@ -32,6 +32,7 @@ from typing import Dict, Optional, Tuple
 from numaprobe.source.root import Root
 
 Range = Tuple[int, int]  # [start, end)
+CAPTURE_COMMANDS = (("dmesg.txt", ("dmesg",)),)  # the kernel log, as `dmesg` prints it
 
 _CPU_LINE = re.compile(r"SRAT: PXM (\d+) -> (?:APIC|X2APIC|SAPIC) 0x([0-9a-fA-F]+) -> Node (\d+)")
 _MEM_LINE = re.compile(r"SRAT: Node (\d+) PXM (\d+) \[mem 0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)\]")

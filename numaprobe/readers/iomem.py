@@ -12,6 +12,8 @@ from typing import Optional, Tuple
 
 from numaprobe.source.root import Root
 
+CAPTURE_FILES = ("proc/iomem",)
+
 _LINE = re.compile(r"^( *)([0-9a-fA-F]+)-([0-9a-fA-F]+) : (.*)$")
 
 

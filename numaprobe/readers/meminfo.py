@@ -6,6 +6,8 @@ from typing import Dict, Optional
 
 from numaprobe.source.root import Root
 
+CAPTURE_FILES = ("proc/meminfo",)
+
 
 def parse_meminfo(text: Optional[str]) -> Dict[str, int]:
     """Field -> bytes for 'kB' values, plain count otherwise. The per-node form's 'Node N ' prefix is dropped."""

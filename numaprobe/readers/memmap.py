@@ -11,6 +11,7 @@ from typing import Optional, Tuple
 from numaprobe.source.root import Root
 
 MEMMAP_DIR = "sys/firmware/memmap"
+CAPTURE_TREES = (MEMMAP_DIR,)
 
 
 @dataclass(frozen=True)

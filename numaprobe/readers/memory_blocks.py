@@ -14,6 +14,7 @@ from numaprobe.readers.nodes import list_node_dirs
 from numaprobe.source.root import Root
 
 MEMORY_DIR = "sys/devices/system/memory"
+CAPTURE_TREES = (MEMORY_DIR,)
 _MEM_RE = re.compile(r"^memory(\d+)$")
 _NODE_RE = re.compile(r"^node(\d+)$")
 

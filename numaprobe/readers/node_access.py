@@ -12,6 +12,7 @@ from numaprobe.source.root import Root
 
 _NODE_RE = re.compile(r"^node(\d+)$")
 ATTRIBUTES = ("read_latency", "write_latency", "read_bandwidth", "write_bandwidth")
+CAPTURE_TREES = (NODE_DIR,)  # nodeN/accessY/initiators
 
 
 @dataclass(frozen=True)

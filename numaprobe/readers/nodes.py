@@ -11,6 +11,7 @@ from numaprobe.readers.meminfo import read_node_meminfo
 from numaprobe.source.root import Root
 
 NODE_DIR = "sys/devices/system/node"
+CAPTURE_TREES = (NODE_DIR,)  # cpulist/cpumap, distance, meminfo, numastat, hugepages, accessN, memoryN links
 _NODE_RE = re.compile(r"^node(\d+)$")
 _HUGE_RE = re.compile(r"^hugepages-(\d+)kB$")
 

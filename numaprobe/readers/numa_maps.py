@@ -14,6 +14,8 @@ from typing import Dict, List, Optional, Tuple
 from numaprobe.source.root import Root
 
 CATEGORIES = ("huge", "heap", "stack", "file", "anon")
+CAPTURE_DETAIL_FILES = ("numa_maps",)
+CAPTURE_FILES = ("proc/meminfo",)  # Hugepagesize
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from numaprobe.readers.nodes import list_node_dirs
 from numaprobe.source.root import Root
 
 COUNTER_NAMES = ("numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node")
+CAPTURE_TREES = ("sys/devices/system/node",)  # nodeN/numastat
 
 
 @dataclass(frozen=True)

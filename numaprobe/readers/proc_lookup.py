@@ -15,6 +15,11 @@ from numaprobe.source.root import Root
 
 LIBVIRT_PID_DIRS = ("run/libvirt/qemu", "var/run/libvirt/qemu")
 KTHREADD_PID = 2
+# Every process: what advise (confined CPUs) and numastat --name/--domain read. Processes named with
+# `capture --pid` also get their numa_maps and the CPU each thread last ran on.
+CAPTURE_PROCESS_FILES = ("status", "cmdline")
+CAPTURE_DETAIL_FILES = ("numa_maps", "stat")
+CAPTURE_TREES = LIBVIRT_PID_DIRS
 
 
 def list_pids(root: Root) -> Tuple[int, ...]:

@@ -11,6 +11,8 @@ from typing import Dict, Optional, Tuple
 
 from numaprobe.source.root import Root
 
+CAPTURE_FILES = ("proc/zoneinfo",)
+
 
 @dataclass(frozen=True)
 class ZoneInfo:

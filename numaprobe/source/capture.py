@@ -19,7 +19,7 @@ import tarfile
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 from numaprobe import SCHEMA_VERSION, __version__
 from numaprobe.errors import InputError
@@ -28,27 +28,23 @@ from numaprobe.source.root import LiveRoot, Root
 # Files the guest-side capture.sh also refuses: sysfs has a few multi-MB binary attributes (PCI config, ROMs).
 CAPTURE_MAX_FILE = 1024 * 1024
 
-# Trees walked recursively (links kept, never followed).
-TREES = (
-    "sys/devices/system/node",
-    "sys/devices/system/cpu",
-    "sys/devices/system/memory",
-    "sys/firmware/acpi/tables",
-    "sys/firmware/memmap",
-    "sys/kernel/mm/hugepages",
-)
 # Subdirectories that are large, volatile or irrelevant to NUMA.
 SKIP_NAMES = {"power", "cpuidle", "hotplug", "uevent", "subsystem", "driver", "firmware_node", "microcode",
               "vulnerabilities", "trace", "events"}
-SINGLE_FILES = (
-    "proc/cpuinfo", "proc/meminfo", "proc/stat", "proc/cmdline", "proc/version", "proc/buddyinfo",
-    "proc/zoneinfo", "proc/pagetypeinfo", "proc/iomem", "proc/mounts", "proc/self/status", "proc/self/cpuset",
-    "proc/self/cgroup", "proc/self/numa_maps", "proc/sys/kernel/osrelease", "proc/sys/kernel/hostname",
-    "sys/fs/cgroup/cpuset.cpus.effective", "sys/fs/cgroup/cpuset.mems.effective",
-)
-PCI_ATTRS = ("numa_node", "local_cpulist", "local_cpus", "vendor", "device", "class")
-PROC_PID_FILES = ("numa_maps", "status", "cmdline", "stat")
-LIBVIRT_PID_DIR = "run/libvirt/qemu"
+PCI_DIR = "sys/bus/pci/devices"
+
+
+@dataclass(frozen=True)
+class CapturePlan:
+    """What to copy: the readers' own declarations, collected by model/capture.py (source/ knows no reader)."""
+
+    trees: Tuple[str, ...] = ()  # walked recursively, links kept, never followed
+    files: Tuple[str, ...] = ()
+    process_files: Tuple[str, ...] = ()  # under proc/PID/ for every process
+    detail_files: Tuple[str, ...] = ()  # under proc/PID/ (and proc/PID/task/TID/stat) for the processes asked
+    pci_attrs: Tuple[str, ...] = ()  # of every device under sys/bus/pci/devices
+    dynamic: Tuple[Callable[[Root], Iterable[str]], ...] = ()  # files whose place depends on the host
+    commands: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()  # (member name, argv) whose output is captured
 
 
 @dataclass
@@ -107,11 +103,12 @@ class _Writer:
         self.seen.add(rel)
         self.links += 1
 
-    def copy(self, root: Root, rel: str) -> None:
+    def copy(self, root: Root, rel: str, quiet: bool = False) -> None:
         try:
             data = root.read_bytes(rel, CAPTURE_MAX_FILE)
         except OSError as e:
-            self.unreadable.append((rel, e.strerror or str(e)))
+            if not quiet:
+                self.unreadable.append((rel, e.strerror or str(e)))
             return
         self.add_bytes(rel, data)
 
@@ -132,8 +129,8 @@ def _walk(root: Root, top: str, w: _Writer, depth: int = 0) -> None:
             w.copy(root, rel)
 
 
-def _pci(root: Root, w: _Writer) -> None:
-    base = "sys/bus/pci/devices"
+def _pci(root: Root, w: _Writer, attrs: Sequence[str]) -> None:
+    base = PCI_DIR
     for addr in root.try_listdir(base):
         rel = base + "/" + addr
         target = root.readlink(rel)
@@ -141,23 +138,65 @@ def _pci(root: Root, w: _Writer) -> None:
             continue
         w.add_link(rel, target)
         real = root.realpath(rel)
-        for attr in PCI_ATTRS:
+        for attr in attrs:
             if root.exists(real + "/" + attr):
                 w.copy(root, real + "/" + attr)
 
 
-def _dmesg(w: _Writer) -> None:
+def _command(w: _Writer, name: str, argv: Sequence[str]) -> None:
     """The kernel log names SRAT/NUMA decisions (PXM -> node) that sysfs does not; unreadable without root
     when kernel.dmesg_restrict=1, which is then recorded, not fatal."""
     try:
-        proc = subprocess.run(["dmesg"], capture_output=True, timeout=20, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(list(argv), capture_output=True, timeout=20, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as e:
-        w.unreadable.append(("dmesg.txt", str(e)))
+        w.unreadable.append((name, str(e)))
         return
     if proc.returncode != 0 or not proc.stdout:
-        w.unreadable.append(("dmesg.txt", proc.stderr.decode("utf-8", "replace").strip() or "dmesg failed"))
+        w.unreadable.append((name, proc.stderr.decode("utf-8", "replace").strip() or "%s failed" % argv[0]))
         return
-    w.add_bytes("dmesg.txt", proc.stdout)
+    w.add_bytes(name, proc.stdout)
+
+
+def _processes(root: Root, w: _Writer, plan: CapturePlan, pids: Sequence[int]) -> None:
+    for entry in root.try_listdir("proc"):
+        if entry.isdigit():
+            for name in plan.process_files:
+                w.copy(root, "proc/%s/%s" % (entry, name), quiet=True)  # gone since the listing: fine
+    for pid in pids:
+        for name in plan.detail_files:
+            w.copy(root, "proc/%d/%s" % (pid, name))
+        # the CPU each thread last ran on (field 39 of stat) feeds numastat --pid's verdict
+        for tid in root.try_listdir("proc/%d/task" % pid):
+            w.copy(root, "proc/%d/task/%s/stat" % (pid, tid))
+
+
+def _copy_plan(root: Root, w: _Writer, plan: CapturePlan, pids: Sequence[int], with_commands: bool) -> None:
+    for top in plan.trees:
+        _walk(root, top, w)
+    for rel in plan.files + tuple(p for f in plan.dynamic for p in f(root)):
+        if root.exists(rel):
+            w.copy(root, rel)
+    _pci(root, w, plan.pci_attrs)
+    _processes(root, w, plan, pids)
+    if with_commands:
+        for name, argv in plan.commands:
+            _command(w, name, argv)
+
+
+def _manifest(w: _Writer, now: float, pids: Sequence[int]) -> bytes:
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "numaprobe_version": __version__,
+        "kernel": platform.release(),
+        "hostname": platform.node(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "uid": os.geteuid(),
+        "pids": list(pids),
+        "files": w.files,
+        "links": w.links,
+        "unreadable": [{"path": p, "why": why} for p, why in w.unreadable],
+    }
+    return (json.dumps(manifest, indent=2) + "\n").encode()
 
 
 def _archive_mode(out_path: str) -> str:
@@ -179,42 +218,12 @@ def _check_target(out_path: str) -> None:
         raise InputError("%s: exists and is not a regular file; refusing to replace it" % out_path)
 
 
-def _write_archive(f, mode: str, root: Root, pids: Sequence[int], with_dmesg: bool) -> _Writer:
+def _write_archive(f, mode: str, root: Root, plan: CapturePlan, pids: Sequence[int], with_dmesg: bool) -> _Writer:
     now = time.time()
     with tarfile.open(fileobj=f, mode=mode, format=tarfile.PAX_FORMAT) as tf:
         w = _Writer(tf, now)
-        for top in TREES:
-            _walk(root, top, w)
-        for rel in SINGLE_FILES:
-            if root.exists(rel):
-                w.copy(root, rel)
-        _pci(root, w)
-        for pid in pids:
-            for name in PROC_PID_FILES:
-                w.copy(root, "proc/%d/%s" % (pid, name))
-            # the CPU each thread last ran on (field 39 of stat) feeds numastat --pid's verdict
-            for tid in root.try_listdir("proc/%d/task" % pid):
-                w.copy(root, "proc/%d/task/%s/stat" % (pid, tid))
-        if pids:
-            # numastat --domain finds libvirt guests by their pid files
-            for name in root.try_listdir(LIBVIRT_PID_DIR):
-                if name.endswith(".pid"):
-                    w.copy(root, LIBVIRT_PID_DIR + "/" + name)
-        if with_dmesg:
-            _dmesg(w)
-        manifest = {
-            "schema_version": SCHEMA_VERSION,
-            "numaprobe_version": __version__,
-            "kernel": platform.release(),
-            "hostname": platform.node(),
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-            "uid": os.geteuid(),
-            "pids": list(pids),
-            "files": w.files,
-            "links": w.links,
-            "unreadable": [{"path": p, "why": why} for p, why in w.unreadable],
-        }
-        w.add_bytes("numaprobe-manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+        _copy_plan(root, w, plan, pids, with_dmesg)
+        w.add_bytes("numaprobe-manifest.json", _manifest(w, now, pids))
     f.flush()
     os.fsync(f.fileno())
     return w
@@ -247,7 +256,7 @@ def _holds(path: str, ident: Tuple[int, int]) -> bool:
     return (st.st_dev, st.st_ino) == ident
 
 
-def write_capture(out_path: str, pids: Sequence[int] = (), root: Optional[Root] = None,
+def write_capture(out_path: str, plan: CapturePlan, pids: Sequence[int] = (), root: Optional[Root] = None,
                   with_dmesg: bool = True, process_ends: bool = False) -> CaptureResult:
     """Write the capture to out_path atomically. Raises InputError for an unusable target.
 
@@ -264,13 +273,13 @@ def write_capture(out_path: str, pids: Sequence[int] = (), root: Optional[Root] 
     except ValueError:  # not the main thread
         old_term = None
     try:
-        return _write_and_commit(out_path, pids, root, with_dmesg, process_ends)
+        return _write_and_commit(out_path, plan, pids, root, with_dmesg, process_ends)
     finally:
         if old_term is not None and not process_ends:
             signal.signal(signal.SIGTERM, old_term)
 
 
-def _write_and_commit(out_path: str, pids: Sequence[int], root: Root, with_dmesg: bool,
+def _write_and_commit(out_path: str, plan: CapturePlan, pids: Sequence[int], root: Root, with_dmesg: bool,
                       process_ends: bool) -> CaptureResult:
     out_dir = os.path.dirname(out_path)
     try:
@@ -282,7 +291,7 @@ def _write_and_commit(out_path: str, pids: Sequence[int], root: Root, with_dmesg
         st = os.fstat(fd)
         ident = (st.st_dev, st.st_ino)
         with os.fdopen(fd, "wb") as f:
-            w = _write_archive(f, _archive_mode(out_path), root, pids, with_dmesg)
+            w = _write_archive(f, _archive_mode(out_path), root, plan, pids, with_dmesg)
         os.chmod(tmp, 0o644)
         _commit(tmp, out_path, process_ends)
         return CaptureResult(out_path, w.files, w.links, w.unreadable)

@@ -210,12 +210,8 @@ def _build_devices(root: Root) -> Tuple[Device, ...]:
                         device=d.device, pci_class=d.pci_class) for d in read_pci_devices(root))
 
 
-def build_topology(root: Root, cpuinfo: Optional[Dict[int, cpu_reader.CpuinfoEntry]] = None) -> Topology:
-    """`cpuinfo`: /proc/cpuinfo as read_cpuinfo parsed it, when the caller has read it already."""
-    notes: List[Note] = []
-    node_ids = _node_ids(root, notes)
-    raw_nodes = [node_reader.read_node(root, n) for n in node_ids]
-
+def _place_node_cpus(root: Root, raw_nodes: Sequence[node_reader.RawNode], notes: List[Note]) -> Dict[int, int]:
+    """CPU id -> node id from the node cpulists; a CPU listed by two nodes goes by its cpuN/nodeM link."""
     node_of: Dict[int, int] = {}
     for rn in raw_nodes:
         if rn.cpus_from == "cpumap":
@@ -235,21 +231,14 @@ def build_topology(root: Root, cpuinfo: Optional[Dict[int, cpu_reader.CpuinfoEnt
                               "placed by its cpuN/nodeM link, else in node%d" % (_fmt(overlap), first, rn.id, first)))
         for c in rn.cpus or ():
             node_of.setdefault(c, rn.id)
+    return node_of
 
-    cpus, online = _build_cpus(root, node_of, notes, cpu_reader.read_cpuinfo(root) if cpuinfo is None else cpuinfo)
-    if not node_ids:
-        notes.append(Note("no-numa-nodes", "no sys/devices/system/node: a kernel without NUMA; one node 0 "
-                          "holding all CPUs and memory is assumed"))
 
-    meminfo = read_meminfo(root)
-    has_cpu_file = node_reader.read_node_state(root, "has_cpu")
-    has_mem_file = node_reader.read_node_state(root, "has_memory")
-    rows = _distances(raw_nodes, notes)
-    if has_cpu_file == () and online and raw_nodes:
-        notes.append(Note("has-cpu-empty", "node/has_cpu is empty although CPUs are online; CPUs per node come "
-                          "from the node cpulists"))
+def _node_records(raw_nodes, rows, online: Set[int], node_of: Dict[int, int], state_files, watermarks,
+                  notes: List[Note]) -> List[Node]:
+    """One Node per node directory; node/has_cpu and node/has_memory (state_files) are checked against it."""
+    has_cpu_file, has_mem_file = state_files
     nodes = []
-    watermarks = high_watermarks(root)
     for rn, row in zip(raw_nodes, rows):
         node_cpus_online = tuple(sorted(c for c in (rn.cpus or ()) if c in online and node_of.get(c) == rn.id))
         all_cpus = tuple(sorted(c for c in (rn.cpus or ()) if node_of.get(c) == rn.id))
@@ -279,6 +268,60 @@ def build_topology(root: Root, cpuinfo: Optional[Dict[int, cpu_reader.CpuinfoEnt
             memory_reclaimable_bytes=rn.memory_reclaimable_bytes,
             high_watermark_bytes=watermarks.get(rn.id),
         ))
+    return nodes
+
+
+def _memory_totals(root: Root, meminfo: Dict[str, int]) -> Tuple[Optional[int], Optional[int]]:
+    """MemTotal and MemFree; on a live host psutil's, which agree with what `free` prints."""
+    if root.kind == "live":
+        import psutil
+
+        vm = psutil.virtual_memory()
+        return vm.total, vm.free
+    return meminfo.get("MemTotal"), meminfo.get("MemFree")
+
+
+def _note_device_memory(nodes: Sequence[Node], notes: List[Note]) -> None:
+    for n in nodes:
+        if n.device_memory in ("soft-reserved", "device-initiator"):
+            notes.append(Note("device-memory-node", "node%d is a device's memory (%s): advise leaves it alone "
+                              "unless --allow-device-memory" % (n.id, n.device_memory)))
+
+
+def _note_allowed(allowed, online: Set[int], nodes: Sequence[Node], notes: List[Note]) -> None:
+    if allowed.cpus is not None:
+        restricted = sorted(online - set(allowed.cpus))
+        if restricted:
+            notes.append(Note("cpuset-restricted", "this process may use only CPUs %s (%s); %s are online but "
+                              "not allowed" % (_fmt(allowed.cpus), allowed.source, _fmt(restricted))))
+    if allowed.mems is not None:
+        not_allowed = [n.id for n in nodes if n.id not in allowed.mems]
+        if not_allowed:
+            notes.append(Note("mems-restricted", "memory of node(s) %s is not allowed to this process (%s)"
+                              % (_fmt(not_allowed), allowed.source)))
+
+
+def build_topology(root: Root, cpuinfo: Optional[Dict[int, cpu_reader.CpuinfoEntry]] = None) -> Topology:
+    """`cpuinfo`: /proc/cpuinfo as read_cpuinfo parsed it, when the caller has read it already."""
+    notes: List[Note] = []
+    node_ids = _node_ids(root, notes)
+    raw_nodes = [node_reader.read_node(root, n) for n in node_ids]
+
+    node_of = _place_node_cpus(root, raw_nodes, notes)
+    cpus, online = _build_cpus(root, node_of, notes, cpu_reader.read_cpuinfo(root) if cpuinfo is None else cpuinfo)
+    if not node_ids:
+        notes.append(Note("no-numa-nodes", "no sys/devices/system/node: a kernel without NUMA; one node 0 "
+                          "holding all CPUs and memory is assumed"))
+
+    meminfo = read_meminfo(root)
+    has_cpu_file = node_reader.read_node_state(root, "has_cpu")
+    has_mem_file = node_reader.read_node_state(root, "has_memory")
+    rows = _distances(raw_nodes, notes)
+    if has_cpu_file == () and online and raw_nodes:
+        notes.append(Note("has-cpu-empty", "node/has_cpu is empty although CPUs are online; CPUs per node come "
+                          "from the node cpulists"))
+    nodes = _node_records(raw_nodes, rows, online, node_of, (has_cpu_file, has_mem_file), high_watermarks(root),
+                          notes)
     devmem = device_memory_nodes(root, [n.id for n in nodes if not n.has_cpu])
     nodes = [replace(n, device_memory=devmem.get(n.id)) if n.id in devmem else n for n in nodes]
     if not nodes:
@@ -296,31 +339,12 @@ def build_topology(root: Root, cpuinfo: Optional[Dict[int, cpu_reader.CpuinfoEnt
     _note_nodes_straddling_packages(nodes, packages, notes)
     _note_initiators(root, nodes, notes)
     _note_gpu_memory_nodes(root, notes)
-    for n in nodes:
-        if n.device_memory in ("soft-reserved", "device-initiator"):
-            notes.append(Note("device-memory-node", "node%d is a device's memory (%s): advise leaves it alone "
-                              "unless --allow-device-memory" % (n.id, n.device_memory)))
+    _note_device_memory(nodes, notes)
     allowed = read_allowed_sets(root)
     allowed_cpus = allowed.cpus
-    if allowed_cpus is not None:
-        restricted = sorted(online - set(allowed_cpus))
-        if restricted:
-            notes.append(Note("cpuset-restricted", "this process may use only CPUs %s (%s); %s are online but "
-                              "not allowed" % (_fmt(allowed_cpus), allowed.source, _fmt(restricted))))
-    if allowed.mems is not None:
-        not_allowed = [n.id for n in nodes if n.id not in allowed.mems]
-        if not_allowed:
-            notes.append(Note("mems-restricted", "memory of node(s) %s is not allowed to this process (%s)"
-                              % (_fmt(not_allowed), allowed.source)))
-
+    _note_allowed(allowed, online, nodes, notes)
     _note_node_memory_sum(nodes, meminfo.get("MemTotal"), notes)
-    total, free = meminfo.get("MemTotal"), meminfo.get("MemFree")
-    if root.kind == "live":
-        import psutil
-
-        vm = psutil.virtual_memory()
-        total, free = vm.total, vm.free
-
+    total, free = _memory_totals(root, meminfo)
     return Topology(
         source=read_source(root),
         nodes=tuple(nodes),

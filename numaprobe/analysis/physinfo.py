@@ -93,8 +93,8 @@ def _page_size(topo: Topology, zones) -> int:
     return 4096
 
 
-def build_physinfo(topo: Topology, zones: Sequence = (), cpu_mhz: Optional[float] = None) -> Physinfo:
-    notes: List[Note] = []
+def _per_socket_counts(topo: Topology, notes: List[Note]) -> Tuple[IntOrList, IntOrList]:
+    """cores_per_socket and threads_per_core: one number when uniform, else a list (with a note saying so)."""
     online = topo.online_cpus
     pkgs = topo.packages
     cores = [p.cores for p in pkgs]
@@ -117,6 +117,14 @@ def build_physinfo(topo: Topology, zones: Sequence = (), cpu_mhz: Optional[float
         notes.append(Note("threads-per-core-differ", "cores have different numbers of online threads (%s); "
                           "threads_per_core lists the distinct counts" % ", ".join(
                               "%d core(s) with %d" % (by[t], t) for t in tcounts)))
+    return cps, tpc
+
+
+def build_physinfo(topo: Topology, zones: Sequence = (), cpu_mhz: Optional[float] = None) -> Physinfo:
+    notes: List[Note] = []
+    online = topo.online_cpus
+    pkgs = topo.packages
+    cps, tpc = _per_socket_counts(topo, notes)
 
     spn = sockets_per_node(topo)
     listed = {n.id for n in topo.nodes}

@@ -239,10 +239,6 @@ def loads(text: Any, what: str = "snapshot") -> Machine:
     return from_json(doc, what)
 
 
-def looks_like_snapshot(head: bytes) -> bool:
-    return head.lstrip()[:1] == b"{"
-
-
 def read_snapshot(path: str, limit: Optional[int] = None) -> Machine:
     """A snapshot file, read with the same bounds as any file of a capture."""
     from numaprobe.source.root import MAX_FILE_BYTES, read_regular_file

@@ -5,8 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from numaprobe.errors import InputError, UnsafeArchiveError
 from numaprobe.source import root as bounds  # the MAX_* bounds, looked up at use (tests lower them)
@@ -15,11 +14,16 @@ from numaprobe.source.root import MAX_FILE_BYTES, _CONTROL_CHARS, _CapturedTree,
 _DIR, _FILE, _LINK = "d", "f", "l"
 
 
-@dataclass(frozen=True)
-class _Member:
+class _Member(NamedTuple):
+    """One archive entry. A NamedTuple, not a dataclass: one is made per member (16,000 in the largest hwloc
+    tree), and a frozen dataclass's __init__ costs five times more."""
+
     kind: str  # _DIR, _FILE or _LINK
     data: bytes = b""
     target: str = ""
+
+
+_DIR_MEMBER = _Member(_DIR)
 
 
 class TarRoot(_CapturedTree):
@@ -61,7 +65,7 @@ class TarRoot(_CapturedTree):
                 raise UnsafeArchiveError("%s: more than %d members" % (self.path, bounds.MAX_ARCHIVE_MEMBERS))
             name = self._check_name(m.name)
             if m.kind == tarparse.DIRECTORY:
-                self._add(name, _Member(_DIR))
+                self._add(name, _DIR_MEMBER)
             elif m.kind == tarparse.REGULAR:
                 if m.size > bounds.MAX_FILE_BYTES:
                     raise UnsafeArchiveError("%s: member %r is larger than %d bytes"
@@ -126,7 +130,7 @@ class TarRoot(_CapturedTree):
             raise UnsafeArchiveError("%s: member names take more than %d bytes"
                                      % (self.path, bounds.MAX_NAMES_TOTAL_BYTES))
         for d in reversed(chain):
-            self._members[d] = _Member(_DIR)
+            self._members[d] = _DIR_MEMBER
             self._children.setdefault(d, set())
             self._children.setdefault(posixpath.dirname(d), set()).add(posixpath.basename(d))
         old = self._members.get(name)

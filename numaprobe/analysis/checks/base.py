@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from typing import Iterable, Tuple
 
 from numaprobe.codes import ERROR, INFO, SEVERITIES, WARNING  # noqa: F401  (re-exported for the checks)
+from numaprobe.distance import LOCAL_DISTANCE, REMOTE_DISTANCE  # noqa: F401  (re-exported for the checks)
 from numaprobe.ranges import Range
 from numaprobe.readers.cpumask import format_cpulist
 
-LOCAL_DISTANCE = 10
-REMOTE_DISTANCE = 20
 UNREACHABLE = 0xFF
 MiB = 1 << 20
 # Linux 6.12 memblock_validate_numa_coverage(SZ_1M): up to 1 MiB of RAM without a node is tolerated.

@@ -26,12 +26,11 @@ CpuMatch = Tuple[Dict[int, int], Dict[int, str], Optional[str]]  # cpu -> pxm, c
 
 
 def x86_entry_id(e) -> Optional[int]:
-    """The id an x86 CPU entry names (APIC or x2APIC id); None for other types."""
-    if e.type == 0:
-        return e.apic_id
-    if e.type == 2:
-        return e.x2apic_id
-    return None
+    """The id an x86 CPU entry names (APIC or x2APIC id: its descriptor's id kind is "apic"); None for others."""
+    from numaprobe.acpi.srat import subtable_type
+
+    t = subtable_type(e.type)
+    return getattr(e, t.id_field) if t is not None and t.id_kind == "apic" else None
 
 
 def _x86(srat, topo: Topology) -> CpuMatch:

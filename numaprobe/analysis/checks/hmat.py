@@ -15,16 +15,9 @@ _HMAT_ATTRS = {0: ("read_latency", "write_latency"), 1: ("read_latency",), 2: ("
 def hmat_perf(hmat) -> Dict[Tuple[int, int], Dict[str, int]]:
     """(initiator PXM, target PXM) -> {attribute: value as Linux normalises it} from memory-level structures."""
     perf: Dict[Tuple[int, int], Dict[str, int]] = {}
-    for s in hmat.of_type(1):
-        if getattr(s, "memory_hierarchy", None) != 0 or s.data_type not in _HMAT_ATTRS:
-            continue
-        for i, ini in enumerate(s.initiators):
-            for t, tgt in enumerate(s.targets):
-                v = s.converted[i][t] if i < len(s.converted) and t < len(s.converted[i]) else None
-                if v is None:
-                    continue
-                for attr in _HMAT_ATTRS[s.data_type]:
-                    perf.setdefault((ini, tgt), {})[attr] = v
+    for data_type, ini, tgt, v in hmat.memory_locality():
+        for attr in _HMAT_ATTRS.get(data_type, ()):
+            perf.setdefault((ini, tgt), {})[attr] = v
     return perf
 
 

@@ -41,8 +41,8 @@ def run_disabled_entries(ctx: CheckContext) -> List[Finding]:
                                "SRAT memory entry at offset 0x%X is disabled but carries PXM %d %s: Linux ignores "
                                "it; tools that read SRAT without the enabled bit would invent memory"
                                % (e.offset, e.proximity_domain, fmt_range(r)), ranges=(r,)))
-    for e in ctx.srat.entries:
-        if e.type == 5 and not e.enabled and e.proximity_domain:
+    for e in ctx.srat.of_role("initiator"):
+        if not e.enabled and e.proximity_domain:
             out.append(Finding(DISABLED_ENTRY_DATA, INFO,
                                "SRAT generic initiator entry at offset 0x%X is disabled but names PXM %d; Linux "
                                "stops reading CPU entries after it" % (e.offset, e.proximity_domain)))

@@ -236,3 +236,21 @@ def test_arm64_gicc_matched_through_mpidr_lines_when_the_kernel_kept_srat():
     kept = "\n".join(ln for ln in text.splitlines() if "invalid memblk" not in ln and "Faking a node" not in ln)
     fs = findings(ARM_UEFI, dmesg=parse_dmesg_numa(kept))
     assert ("cpu-node-mismatch", (2, 3)) in [(f.code, f.cpus) for f in fs if f.severity == "error"]
+
+
+def test_check_json_lists_every_named_check_and_why_it_did_not_run(cli):
+    import json
+
+    from numaprobe.analysis.crosscheck import CHECKS, PRECONDITIONS
+
+    code, out, _ = cli("check", "--root", str(FAKE4), "--json")
+    runs = {r["name"]: r for r in json.loads(out)["checks"]}
+    assert list(runs) == [c.name for c in CHECKS]
+    # numa=fake: the HMAT comparison needs the kernel's own nodes; a tree with SRAT has no srat-absent check.
+    assert runs["hmat"] == {"name": "hmat", "ran": False, "unmet": ["no-fake-numa"]}
+    assert not runs["srat-present"]["ran"] and "no-srat" in runs["srat-present"]["unmet"]
+    assert runs["distances"]["ran"] and runs["cpu-placement"]["ran"]
+    assert {p for r in runs.values() for p in r["unmet"]} <= set(PRECONDITIONS)
+    # The docs name every precondition.
+    doc = (FIXTURES.parent / "docs" / "json.md").read_text()
+    assert all("`%s`" % p in doc for p in PRECONDITIONS)

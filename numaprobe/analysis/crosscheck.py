@@ -81,14 +81,35 @@ def predict_pxm_to_node(srat) -> Dict[int, int]:
     return pxm_to_node(srat.entries)
 
 
-def run_checks(ctx: CheckContext) -> Tuple[List[Finding], List[Finding], List[Finding]]:
-    """(findings, consequences of the root cause, consequences of numa=fake)."""
+@dataclass(frozen=True)
+class CheckRun:
+    """What one check did on this machine: ran, or which of its preconditions failed."""
+
+    name: str
+    ran: bool
+    unmet: Tuple[str, ...]  # the PRECONDITIONS that did not hold
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "ran": self.ran, "unmet": list(self.unmet)}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    findings: Tuple[Finding, ...]  # errors first, then warnings, then infos (stable within each)
+    runs: Tuple[CheckRun, ...]  # in CHECKS order
+
+
+def run_checks(ctx: CheckContext) -> Tuple[List[Finding], List[Finding], List[Finding], List[CheckRun]]:
+    """(findings, consequences of the root cause, consequences of numa=fake, what each check did)."""
     out: List[Finding] = []
     of_root: List[Finding] = []
     of_fake: List[Finding] = []
+    runs: List[CheckRun] = []
     root_cause = not ctx.kernel_used_srat and ctx.srat is not None
     for check in CHECKS:
-        if not all(PRECONDITIONS[p](ctx) for p in check.needs):
+        unmet = tuple(p for p in check.needs if not PRECONDITIONS[p](ctx))
+        runs.append(CheckRun(check.name, not unmet, unmet))
+        if unmet:
             continue
         found = check.run(ctx)
         if (check.kernel_view and root_cause) or (check.rejection_reason and ctx.rejection is not None):
@@ -97,13 +118,13 @@ def run_checks(ctx: CheckContext) -> Tuple[List[Finding], List[Finding], List[Fi
             of_fake.extend(found)
         else:
             out.extend(found)
-    return out, of_root, of_fake
+    return out, of_root, of_fake, runs
 
 
-def crosscheck(machine: Machine) -> Tuple[Finding, ...]:
-    """Every finding for one machine, errors first, then warnings, then infos (stable within each)."""
+def check_machine(machine: Machine) -> CheckReport:
+    """The findings for one machine, root causes holding their consequences, and what each check did."""
     ctx = build_context(machine)
-    out, of_root, of_fake = run_checks(ctx)
+    out, of_root, of_fake, runs = run_checks(ctx)
     main, fake = root_findings(ctx)
     roots: List[Finding] = []
     if main is not None:
@@ -115,7 +136,12 @@ def crosscheck(machine: Machine) -> Tuple[Finding, ...]:
     else:
         out.extend(of_fake)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
-    return tuple(sorted(roots + out, key=lambda f: rank[f.severity]))
+    return CheckReport(tuple(sorted(roots + out, key=lambda f: rank[f.severity])), tuple(runs))
+
+
+def crosscheck(machine: Machine) -> Tuple[Finding, ...]:
+    """Every finding for one machine, errors first, then warnings, then infos (stable within each)."""
+    return check_machine(machine).findings
 
 
 def summarize(findings: Sequence[Finding]) -> Dict[str, int]:
@@ -124,5 +150,5 @@ def summarize(findings: Sequence[Finding]) -> Dict[str, int]:
     return {"errors": c[ERROR], "warnings": c[WARNING], "infos": c[INFO]}
 
 
-__all__ = ["CHECKS", "Check", "Finding", "crosscheck", "summarize", "predict_pxm_to_node", "check_slit",
+__all__ = ["CHECKS", "Check", "CheckReport", "CheckRun", "Finding", "check_machine", "crosscheck", "summarize", "predict_pxm_to_node", "check_slit",
            "check_distances", "check_pxm_node_map"]

@@ -13,13 +13,15 @@ def check_command(root: Optional[str] = root_option(), as_json: bool = json_opti
     """Report each disagreement between firmware tables and the kernel. Exit 0: no errors, 1: errors, 2: misuse."""
 
     from numaprobe import SCHEMA_VERSION
-    from numaprobe.analysis.crosscheck import crosscheck, summarize
+    from numaprobe.analysis.crosscheck import check_machine, summarize
     from numaprobe.render.jsonout import dumps
 
-    findings = crosscheck(load_machine(root))
+    report = check_machine(load_machine(root))
+    findings = report.findings
     summary = summarize(findings)
     if as_json:
-        doc = {"schema_version": SCHEMA_VERSION, "findings": [f.to_json() for f in findings], "summary": summary}
+        doc = {"schema_version": SCHEMA_VERSION, "findings": [f.to_json() for f in findings], "summary": summary,
+               "checks": [r.to_json() for r in report.runs]}
         emit(dumps(doc))
     else:
         emit(render_text(findings, summary))

@@ -7,7 +7,8 @@ from typing import Optional
 import typer
 
 ROOT_HELP = ("Read a captured machine instead of this host: a directory holding sys/ and proc/ (or one top "
-             "directory that does), or a .tar/.tar.gz/.tar.bz2/.tar.xz of one, read in memory.")
+             "directory that does), or a .tar/.tar.gz/.tar.bz2/.tar.xz of one, read in memory; or a sosreport "
+             "(directory or archive).")
 
 
 def root_option() -> Optional[str]:

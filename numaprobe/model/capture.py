@@ -13,7 +13,7 @@ from typing import Sequence
 READING_MODULES = (
     "numaprobe.acpi", "numaprobe.model.build", "numaprobe.model.gather",
     "numaprobe.readers.buddyinfo", "numaprobe.readers.cpus", "numaprobe.readers.cpuset",
-    "numaprobe.readers.devices", "numaprobe.readers.dmesg", "numaprobe.readers.iomem",
+    "numaprobe.readers.devices", "numaprobe.readers.dmesg", "numaprobe.readers.dmi", "numaprobe.readers.iomem",
     "numaprobe.readers.meminfo", "numaprobe.readers.memmap", "numaprobe.readers.memory_blocks",
     "numaprobe.readers.node_access", "numaprobe.readers.nodes", "numaprobe.readers.numa_maps",
     "numaprobe.readers.numastat", "numaprobe.readers.proc_lookup", "numaprobe.readers.zoneinfo",

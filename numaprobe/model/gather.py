@@ -136,7 +136,8 @@ def build_machine(root: Root, detail_pids: Optional[Collection[int]] = None, det
 def reading_notes(root: RecordingRoot) -> Tuple[Note, ...]:
     """What the reads themselves showed: values ending in NULs, files that exist but could not be read (told
     apart from absent ones, which are normal: not every kernel has every file)."""
-    notes = []
+    # Roots that made some facts up from other evidence (a sosreport's command outputs) say where each came from.
+    notes = [Note(code, message) for code, message in getattr(root.inner, "source_notes", ())]
     if root.nul_terminated:
         notes.append(Note("nul-terminated-values", "%d file(s) ended their value with NUL bytes (e.g. %s); the "
                           "NULs were stripped" % (len(root.nul_terminated), root.nul_terminated[0])))

@@ -292,16 +292,24 @@ def _resolve(rel: str, lookup_link) -> str:
     return "/".join(done)
 
 
+# What makes a directory the top of a capture: sys/ or proc/, or a sosreport's sos_commands/ (a report made with
+# only command-output plugins has no copy of either).
+TREE_MARKERS = {"sys", "proc", "sos_commands"}
+
+
+def _is_tree(path: str) -> bool:
+    return any(os.path.isdir(os.path.join(path, m)) for m in TREE_MARKERS)
+
+
 def _capture_dirs(path: str) -> List[str]:
-    """The subdirectories of path that hold a capture (a sys/ or proc/ of their own): hwloc-gather-topology wraps
-    its tree in one top directory."""
+    """The subdirectories of path that hold a capture (a sys/ or proc/ of their own): hwloc-gather-topology and sos
+    wrap their tree in one top directory."""
     subs = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
-    return [d for d in subs if os.path.isdir(os.path.join(path, d, "sys")) or os.path.isdir(os.path.join(path, d,
-                                                                                                          "proc"))]
+    return [d for d in subs if _is_tree(os.path.join(path, d))]
 
 
 def _open_directory(path: str) -> "DirectoryRoot":
-    if os.path.isdir(os.path.join(path, "sys")) or os.path.isdir(os.path.join(path, "proc")):
+    if _is_tree(path):
         return DirectoryRoot(path)
     found = _capture_dirs(path)
     if len(found) > 1:
@@ -338,11 +346,17 @@ def open_root(path: Optional[str]) -> Root:
         from numaprobe.source.tarroot import TarRoot
 
         root = TarRoot(path)
-        if not (root.is_dir("sys") or root.is_dir("proc")):
+        if not any(root.is_dir(m) for m in TREE_MARKERS):
             raise InputError("%s: archive holds no sys/ or proc/ tree" % path)
     else:
         raise InputError("%s: neither a directory nor a tarball" % path)
-    return root
+    return _maybe_sosreport(root)
+
+
+def _maybe_sosreport(root: Root) -> Root:
+    from numaprobe.source import sosreport
+
+    return sosreport.SosRoot(root) if sosreport.is_sosreport(root) else root
 
 
 def __getattr__(name: str):

@@ -217,12 +217,13 @@ class TarRoot(_CapturedTree):
 
 def _find_prefix(members: Dict[str, _Member], children: Dict[str, set]) -> str:
     """hwloc-gather-topology tarballs wrap the tree in one top directory (NAME/sys, NAME/proc)."""
+    from numaprobe.source.root import TREE_MARKERS
+
     top = children.get("", set())
-    if "sys" in top or "proc" in top:
+    if top & TREE_MARKERS:
         return ""
     dirs = [t for t in top if members.get(t, _Member(_FILE)).kind == _DIR]
     for d in sorted(dirs):
-        sub = children.get(d, set())
-        if "sys" in sub or "proc" in sub:
+        if children.get(d, set()) & TREE_MARKERS:
             return d
     return ""

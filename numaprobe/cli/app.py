@@ -46,6 +46,7 @@ COMMAND_MODULES = (
     "report",
     "capture",
     "snapshot",
+    "fleet",
 )
 
 

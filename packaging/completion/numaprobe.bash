@@ -26,7 +26,7 @@ _numaprobe()
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '-V --version -h --help' -- "$cur"))
             else
-                COMPREPLY=($(compgen -W 'probe tables check physinfo numastat simulate advise report capture snapshot' -- "$cur"))
+                COMPREPLY=($(compgen -W 'probe tables check physinfo numastat simulate advise report capture snapshot fleet' -- "$cur"))
             fi
             ;;
         probe)
@@ -121,6 +121,17 @@ _numaprobe()
             esac
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W '-r --root -h --help' -- "$cur"))
+            fi
+            ;;
+        fleet)
+            case $prev in
+                --format) COMPREPLY=($(compgen -W 'text csv jsonl' -- "$cur")); return ;;
+                -j|--jobs|--scheduler) return ;;
+            esac
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W '--format --json -j --jobs --scheduler --no-progress -h --help' -- "$cur"))
+            else
+                _numaprobe_files
             fi
             ;;
     esac

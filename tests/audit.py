@@ -138,10 +138,12 @@ SAMPLES = {
                ["--vcpus", "1", "--memory", "16M", "--format", "xl"]],
     # report writes only the file -o names; to standard output it is as read-only as the others
     "report": [["-o", "-"], ["-o", "-", "--advise", "vcpus=1,memory=16M"]],
+    "fleet": [[str(REPO / "sysfs_fixtures" / "2s4c2t-2node-pxb.tar.gz")],
+              [str(REPO / "sysfs_fixtures" / "2s4c2t-2node-pxb.tar.gz"), "--json"]],
 }
 WRITERS = {"capture"}
 # Exit statuses that are results, not failures: check 1 = firmware errors found, advise 1 = cannot be placed.
-RESULT_CODES = {"check": (0, 1), "advise": (0, 1)}
+RESULT_CODES = {"check": (0, 1), "advise": (0, 1), "fleet": (0, 1)}
 
 
 def ok_codes(name: str):

@@ -87,9 +87,12 @@ BAD = {
         "vcpus=2,memory=12Q", "vcpus=2,memory=1G,bogus=1", "vcpus=2,vcpus=3,memory=1G", "vcpus=2,memory=1G,mode=x",
         "vcpus=2,memory=1G,hugepages=3M", "vcpus=2,memory=1G,device=zz", "vcpus=2,,memory=1G", "vcpus=2;memory=1G",
     ],
+    ("fleet", "jobs"): ["-1", "abc", "", "1.5"],
+    ("fleet", "scheduler"): ["", "tcp://", "no-port", "http://x:1", "tcp://a b:1"],
 }
 # Options that accept any value by design (a search pattern); they still get the generic checks.
-ANY_VALUE = {("numastat", "name")}
+# fleet's PATHs: an unreadable one is a row with its error (exit 1), never the end of a run (tests/test_fleet.py).
+ANY_VALUE = {("numastat", "name"), ("fleet", "paths")}
 
 
 def _write(path: Path, data: bytes) -> str:

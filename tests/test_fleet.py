@@ -163,3 +163,13 @@ def test_without_dask_the_scheduler_option_says_how_to_install_it(cli, planted, 
     assert code == 2 and out == ""
     assert "apt install python3-distributed" in err and "pip install distributed" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_terminal_escapes_in_a_capture_never_reach_the_terminal(cli, scratch_dir):
+    esc = "\x1b]0;pwned\x07\x1b[2J"
+    m = ff.machine(ff.BASE, "host" + esc, dict(ff.DMI, product_name="Box" + esc))
+    path = ff.write(m, scratch_dir / "escapes.tar.gz")
+    for fmt in ("text", "csv"):
+        code, out, err = cli("fleet", "--format", fmt, str(path), str(path))
+        assert code == 0 and "\x1b" not in out + err and "\x07" not in out + err
+        assert "host\\x1b]0;pwned" in out

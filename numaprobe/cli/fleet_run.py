@@ -9,6 +9,7 @@ finishes first, so every way of running gives the same rows.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -17,6 +18,15 @@ from numaprobe.errors import InputError
 Item = Tuple[str, str, str]  # (path to read, kind, path as the user gave it)
 DASK_MISSING = ("--scheduler needs Dask's distributed package: on Debian `apt install python3-distributed`, "
                 "with pip `pip install distributed`")
+
+
+# What distributed.Client takes: scheme://host[:port] (tcp, tls, ucx, ws, wss, inproc) or host:port.
+_ADDRESS = re.compile(r"^((tcp|tls|ucx|ws|wss|inproc)://[\w.\-\[\]:]+|[\w.\-]+:\d+)$")
+
+
+def check_scheduler_address(address: str) -> None:
+    if not _ADDRESS.match(address) or address.endswith("://"):
+        raise InputError("--scheduler: %r is not a Dask scheduler address (tcp://HOST:PORT or HOST:PORT)" % address)
 
 
 def usable_cpus() -> int:
@@ -106,11 +116,13 @@ def run(paths: Sequence[str], jobs: int = 0, scheduler: Optional[str] = None,
     """Every machine under `paths`, examined; rows in discovery order."""
     from numaprobe.model.fleet_input import discover_inputs
 
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
     items = [(os.path.abspath(p), kind, p) for p, kind in discover_inputs(paths)]
     bar = progress(len(items), show_progress)
     tick = bar.update if bar is not None else (lambda n: None)
     try:
-        if scheduler:
+        if scheduler is not None:
             return run_dask(items, scheduler, tick)
         return run_local(items, jobs, tick)
     finally:

@@ -17,6 +17,12 @@ TEXT_COLUMNS = ("PATH", "HOST", "MODEL", "BIOS", "KERNEL", "NODES", "CPUS/NODE",
                 "HUGEPAGES", "FINDINGS", "OUTLIER")
 
 
+def printable(text: str) -> str:
+    """Control characters escaped: a capture's host name or DMI string is someone else's text, and must not drive
+    the reader's terminal ("\x1b]0;..."), nor split a CSV record."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _join(values: Optional[Sequence[Any]], sep: str = " ") -> str:
     return "" if values is None else sep.join(str(v) for v in values)
 
@@ -46,7 +52,7 @@ def _text_cells(row: Dict[str, Any]) -> List[str]:
 
 
 def to_text(doc: Dict[str, Any]) -> str:
-    rows = [_text_cells(r) for r in doc["machines"]]
+    rows = [[printable(c) for c in _text_cells(r)] for r in doc["machines"]]
     full = [r for r in rows if len(r) == len(TEXT_COLUMNS)]
     widths = [max([len(c)] + [len(r[i]) for r in full]) for i, c in enumerate(TEXT_COLUMNS)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(TEXT_COLUMNS, widths)).rstrip()]
@@ -60,11 +66,12 @@ def to_text(doc: Dict[str, Any]) -> str:
         lines.append("")
         lines.append("outliers:")
         for m in outliers:
-            lines.append("  %s (group %s):" % (m["path"], m["group"] or "without DMI"))
-            lines.extend("    - " + reason for reason in m["outlier_reasons"])
+            lines.append(printable("  %s (group %s):" % (m["path"], m["group"] or "without DMI")))
+            lines.extend(printable("    - " + reason) for reason in m["outlier_reasons"])
     for g in doc["groups"]:
         if g["mixed"]:
-            lines.append("group %s: no majority for %s" % (g["model"] or "without DMI", ", ".join(g["mixed"])))
+            lines.append(printable("group %s: no majority for %s" % (g["model"] or "without DMI",
+                                                                    ", ".join(g["mixed"]))))
     s = doc["summary"]
     lines.append("")
     lines.append("%d machine(s) in %d group(s): %d outlier(s), %d unreadable" % (
@@ -94,7 +101,7 @@ def to_csv(doc: Dict[str, Any]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_FIELDS)
     for row in doc["machines"]:
-        w.writerow([_csv_value(row, name) for name in CSV_FIELDS])
+        w.writerow([printable(_csv_value(row, name)) for name in CSV_FIELDS])
     return buf.getvalue()
 
 

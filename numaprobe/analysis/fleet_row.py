@@ -74,9 +74,9 @@ def _distances(topo: Topology) -> Optional[List[List[int]]]:
     return [list(n.distances or ()) for n in topo.nodes]
 
 
-def summarise(topo: Topology, findings: Sequence[Any], dmi: Dict[str, str], vendor: Optional[str],
-              cmdline: str) -> Dict[str, Any]:
-    """The row of one machine (without path/kind/error): every value JSON-able, lists in node order."""
+def summarise(machine: Any, findings: Sequence[Any]) -> Dict[str, Any]:
+    """The row of one Machine (without path/kind/error): every value JSON-able, lists in node order."""
+    topo, dmi = machine.topology, machine.dmi
     distances = _distances(topo)
     model = " ".join(v for v in (dmi.get("sys_vendor"), dmi.get("product_name")) if v) or None
     severities = {"error": 0, "warning": 0, "info": 0}
@@ -88,7 +88,7 @@ def summarise(topo: Topology, findings: Sequence[Any], dmi: Dict[str, str], vend
         "bios_version": dmi.get("bios_version"),
         "bios_date": dmi.get("bios_date"),
         "kernel": topo.source.kernel,
-        "numa_mode": kernel_numa_mode(topo, cmdline),
+        "numa_mode": kernel_numa_mode(topo, machine.kernel.cmdline),
         "nodes": len(topo.nodes),
         "node_ids": [n.id for n in topo.nodes],
         "packages": len(topo.packages),
@@ -98,7 +98,7 @@ def summarise(topo: Topology, findings: Sequence[Any], dmi: Dict[str, str], vend
         "memory_per_node_bytes": [n.memory_total_bytes for n in topo.nodes],
         "distances": distances,
         "distance_classes": sorted({d for row in distances or () for d in row}),
-        "mode": infer_mode(topo, vendor),
+        "mode": infer_mode(topo, machine.cpu_vendor),
         "hugepages": _hugepages(topo),
         "findings": {"errors": severities["error"], "warnings": severities["warning"], "infos": severities["info"]},
         "finding_codes": sorted({"%s:%s" % (f.severity, f.code) for f in findings}),
@@ -124,18 +124,17 @@ def examine(path: str, kind: str) -> Dict[str, Any]:
     except (OSError, ValueError, KeyError, IndexError, TypeError, RecursionError, MemoryError) as e:
         return error_row(path, kind, "cannot read: %s: %s" % (type(e).__name__, " ".join(str(e).split())))
     row = {"path": path, "kind": machine.topology.source.kind if kind != "snapshot" else kind, "error": None}
-    row.update(summarise(machine.topology, findings, machine.dmi, machine.cpu_vendor, machine.cmdline))
+    row.update(summarise(machine, findings))
     return row
 
 
 def _load_and_check(path: str, kind: str):
-    from numaprobe.acpi import load_numa_tables
-    from numaprobe.analysis.crosscheck import crosscheck, read_kernel_view
-    from numaprobe.model.fleet_input import load_capture
+    """Build the Machine once (a capture, a sosreport or a snapshot) and run every check on it."""
+    from numaprobe.analysis.crosscheck import crosscheck
+    from numaprobe.model.gather import load_machine
 
-    machine = load_capture(path)
-    root = machine.check_inputs
-    return machine, crosscheck(machine.topology, load_numa_tables(root), read_kernel_view(root))
+    machine = load_machine(path)
+    return machine, crosscheck(machine)
 
 
 def examine_batch(items: Sequence[Sequence[str]]) -> List[Dict[str, Any]]:

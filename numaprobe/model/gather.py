@@ -124,13 +124,17 @@ def build_machine(root: Root, detail_pids: Optional[Collection[int]] = None, det
 
         wanted = set(detail_pids or ()) | set(select_pids(processes, libvirt, name_pattern, guest))
         processes = with_detail(root, processes, wanted)
+    from numaprobe.readers.dmi import read_dmi
+
     first = next((c.id for c in topology.online_cpus), None)
     mhz = cpuinfo[first].mhz if first in cpuinfo else None
+    vendor = next((c.vendor for c in cpuinfo.values() if c.vendor), None)
     acpi, memory = AcpiTables(read_numa_tables(root)), read_memory_map(root)
     kernel, heap = read_kernel_view(root), read_heap_state(root, topology)
+    dmi = read_dmi(root)
     topology = replace(topology, notes=topology.notes + reading_notes(root))
     return Machine(topology=topology, acpi=acpi, memory=memory, kernel=kernel, heap=heap, processes=processes,
-                   libvirt_pids=libvirt, cpu_mhz=mhz)
+                   libvirt_pids=libvirt, cpu_mhz=mhz, cpu_vendor=vendor, dmi=dmi)
 
 
 def reading_notes(root: RecordingRoot) -> Tuple[Note, ...]:

@@ -138,6 +138,8 @@ class Machine:
     processes: Tuple[Process, ...]  # by pid
     libvirt_pids: Tuple[Tuple[str, int], ...] = ()  # (guest name, pid) from libvirt's pid files
     cpu_mhz: Optional[float] = None  # /proc/cpuinfo "cpu MHz" of the first online CPU
+    cpu_vendor: Optional[str] = None  # /proc/cpuinfo vendor_id (GenuineIntel, AuthenticAMD), names SNC vs NPS
+    dmi: Dict[str, str] = field(default_factory=dict)  # sys/class/dmi/id identity fields (readers/dmi.py)
 
     @property
     def tables(self) -> "NumaTables":

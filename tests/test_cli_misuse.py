@@ -56,6 +56,7 @@ BAD = {
     "root": ROOT_BAD,
     "files": FILE_BAD,
     ("capture", "out"): OUT_BAD,
+    ("capture", "snapshot"): OUT_BAD,
     "fmt": ["bogus", "", "JSON;rm"],
     "memory": SIZES_BAD,
     "vcpus": ["0", "-1", "abc", "1.5", ""],

@@ -44,3 +44,22 @@ def capture_host(out_path: str, pids: Sequence[int] = (), with_dmesg: bool = Tru
     from numaprobe.source.capture import write_capture
 
     return write_capture(out_path, capture_plan(), pids=pids, with_dmesg=with_dmesg, process_ends=process_ends)
+
+
+def snapshot_host(out_path: str, pids: Sequence[int] = (), process_ends: bool = False) -> int:
+    """Write this host's snapshot (model/snapshot.py) to out_path, atomically; returns its size in bytes."""
+    from numaprobe.model.gather import load_machine
+    from numaprobe.model.snapshot import dumps
+    from numaprobe.source.capture import write_atomically
+
+    data = dumps(load_machine(None, detail_pids=pids)).encode()
+    write_atomically(out_path, data, process_ends=process_ends)
+    return len(data)
+
+
+def check_targets(*paths: str) -> None:
+    """Refuse an unusable target before anything is written (source.capture.check_target)."""
+    from numaprobe.source.capture import check_target
+
+    for path in paths:
+        check_target(path)

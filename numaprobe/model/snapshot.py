@@ -192,6 +192,14 @@ def _load_process(d: Dict[str, Any]) -> Process:
                    last_cpus=_tuples(d["last_cpus"]), numa_maps=maps)
 
 
+def _dmi(d: Any) -> Dict[str, str]:
+    if d is None:
+        return {}
+    if not isinstance(d, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in d.items()):
+        raise ValueError("dmi is not an object of strings")
+    return dict(d)
+
+
 def to_json(machine: Machine) -> Dict[str, Any]:
     """The snapshot document: every fact of the Machine, nothing derived."""
     from numaprobe import __version__
@@ -200,7 +208,7 @@ def to_json(machine: Machine) -> Dict[str, Any]:
             "topology": _topology(machine.topology), "acpi": _acpi(machine.acpi), "memory": _memory(machine.memory),
             "kernel": _kernel(machine.kernel), "heap": _heap(machine.heap),
             "processes": [_process(p) for p in machine.processes], "libvirt_pids": machine.libvirt_pids,
-            "cpu_mhz": machine.cpu_mhz}
+            "cpu_mhz": machine.cpu_mhz, "cpu_vendor": machine.cpu_vendor, "dmi": dict(machine.dmi)}
 
 
 def from_json(doc: Any, what: str = "snapshot") -> Machine:
@@ -215,7 +223,9 @@ def from_json(doc: Any, what: str = "snapshot") -> Machine:
         return Machine(topology=_load_topology(doc["topology"]), acpi=_load_acpi(doc["acpi"]),
                        memory=_load_memory(doc["memory"]), kernel=_load_kernel(doc["kernel"]),
                        heap=_load_heap(doc["heap"]), processes=tuple(_load_process(p) for p in doc["processes"]),
-                       libvirt_pids=_tuples(doc["libvirt_pids"]), cpu_mhz=doc["cpu_mhz"])
+                       libvirt_pids=_tuples(doc["libvirt_pids"]), cpu_mhz=doc["cpu_mhz"],
+                       # added within schema 1 (fleet): absent from older snapshots
+                       cpu_vendor=doc.get("cpu_vendor"), dmi=_dmi(doc.get("dmi")))
     except InputError as e:
         raise InputError("%s: %s" % (what, e)) from None
     except (KeyError, TypeError, ValueError, AttributeError) as e:

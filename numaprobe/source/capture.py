@@ -307,3 +307,37 @@ def _write_and_commit(out_path: str, plan: CapturePlan, pids: Sequence[int], roo
         except OSError:
             pass
         raise
+
+
+def check_target(out_path: str) -> str:
+    """The absolute path of a file we may write (as for an archive), or InputError."""
+    out_path = os.path.abspath(out_path)
+    _check_target(out_path)
+    return out_path
+
+
+def write_atomically(out_path: str, data: bytes, process_ends: bool = False) -> str:
+    """Write data (a snapshot) to out_path under a temporary name beside it, renamed into place only when
+    complete, with the archive's signal rules (_commit)."""
+    out_path = check_target(out_path)
+    out_dir = os.path.dirname(out_path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(out_path) + ".", suffix=".partial", dir=out_dir)
+    except OSError as e:
+        raise InputError("cannot write in %s: %s" % (out_dir, e.strerror or e)) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        _commit(tmp, out_path, process_ends)
+        return out_path
+    except BaseException:
+        if not os.path.exists(tmp):
+            raise  # renamed already: the file is complete
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -107,10 +107,11 @@ _numaprobe()
             ;;
         capture)
             case $prev in
+                --snapshot) _numaprobe_files; return ;;
                 -p|--pid) return ;;
             esac
             if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W '-p --pid --no-dmesg -h --help' -- "$cur"))
+                COMPREPLY=($(compgen -W '--snapshot -p --pid --no-dmesg -h --help' -- "$cur"))
             else
                 _numaprobe_files
             fi

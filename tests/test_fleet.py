@@ -173,3 +173,13 @@ def test_terminal_escapes_in_a_capture_never_reach_the_terminal(cli, scratch_dir
         code, out, err = cli("fleet", "--format", fmt, str(path), str(path))
         assert code == 0 and "\x1b" not in out + err and "\x07" not in out + err
         assert "host\\x1b]0;pwned" in out
+
+
+def test_machines_with_the_same_firmware_tables_share_one_decode(planted):
+    from numaprobe.model.gather import load_machine
+
+    base, paths = planted
+    a, b = load_machine(str(paths["normal-0"])), load_machine(str(paths["normal-1"]))
+    other = load_machine(str(paths["other-0"]))
+    assert a.acpi.reads == b.acpi.reads and a.tables is b.tables
+    assert other.tables is not a.tables and other.tables.srat.entries != a.tables.srat.entries

@@ -22,7 +22,9 @@ import sos_layout  # noqa: E402
 
 HOTSOS = SHARED / "corpus" / "sosreport" / "hotsos-kubernetes"
 MADE_WITH_SOS = FIXTURES / "sos" / "sosreport-vm-debian12-sos4.0.tar.xz"
-CAPTURES = sorted(FIXTURES.glob("*.tar.gz"))
+# Every QEMU capture with the tool outputs sysfs_fixtures/tools/make_sos_outputs.sh made for it (run it after adding
+# a capture); test_every_capture_has_its_sos_outputs says which are missing.
+CAPTURES = sorted(c for c in FIXTURES.glob("*.tar.gz") if (sos_layout.COMMANDS / c.name[:-7]).is_dir())
 # numa=fake lists every CPU in both fake nodes; probe places each CPU once (by its cpuN/nodeM link, note
 # overlapping-node-cpus), so its block differs from numactl's by design -- on the plain capture too.
 NOT_NUMACTL_EQUAL = {"2s2c2t-nonuma-numafake2"}
@@ -181,3 +183,9 @@ def test_hostile_sosreport_is_refused_in_one_line(cli, scratch_dir):
     path.write_bytes(buf.getvalue())
     code, out, err = cli("probe", "--root", str(path))
     assert code == 2 and len(err.strip().splitlines()) == 1 and "absolute target" in err
+
+
+def test_every_capture_has_its_sos_outputs():
+    missing = [c.name for c in FIXTURES.glob("*.tar.gz") if not (sos_layout.COMMANDS / c.name[:-7]).is_dir()]
+    assert len(CAPTURES) >= 11
+    assert not missing, "run sysfs_fixtures/tools/make_sos_outputs.sh (as root) for %s" % missing

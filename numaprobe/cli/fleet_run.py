@@ -108,7 +108,14 @@ def progress(total: int, enabled: bool):
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="machine", delay=1.0, file=sys.stderr, leave=False)
+    # A terminal that reports no size (a fresh pty, a serial console): tqdm 4.70 then draws nothing at all.
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+        width, height = size.columns, size.lines
+    except OSError:
+        width = height = 0
+    return tqdm(total=total, unit="machine", delay=1.0, file=sys.stderr, leave=False, ncols=width or 80,
+                nrows=height or 24)
 
 
 def run(paths: Sequence[str], jobs: int = 0, scheduler: Optional[str] = None,

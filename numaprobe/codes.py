@@ -72,7 +72,7 @@ NOTES = {
         "distance-row-long", "distance-row-short", "has-cpu-empty", "has-cpu-disagrees", "has-memory-disagrees",
         "cpuless-node", "memoryless-node", "no-numa-nodes", "node-straddles-packages", "hmat-initiators",
         "gpu-memory-node", "device-memory-node", "cpuset-restricted", "mems-restricted", "nul-terminated-values",
-        "files-unreadable", "node-memory-sum",
+        "files-unreadable", "node-memory-sum", "sos-fact-source",
     ),
     "memory_map": (
         "chunks-from-memory-blocks", "chunks-unknown", "chunks-no-nodes", "chunks-ram-without-node",

@@ -11,7 +11,9 @@ import os
 from dataclasses import dataclass
 from typing import Iterable, List
 
-from numaprobe.source.root import TREE_MARKERS, _TAR_SUFFIXES
+from numaprobe.source.root import TREE_MARKERS
+
+TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 
 SNAPSHOT_SUFFIXES = (".json",)
 
@@ -32,7 +34,7 @@ def classify_file(path: str) -> str:
     low = path.lower()
     if low.endswith(SNAPSHOT_SUFFIXES):
         return "snapshot"
-    if low.endswith(_TAR_SUFFIXES):
+    if low.endswith(TAR_SUFFIXES):
         return "tarball"
     return "unknown"
 

@@ -91,6 +91,8 @@ class TarRoot(_CapturedTree):
         if name.startswith("/") or _CONTROL_CHARS.search(name):
             raise UnsafeArchiveError("%s: refusing member with an absolute or control-character name: %r"
                                      % (self.path, name))
+        if "/." not in name and "//" not in name and not name.startswith(".") and not name.endswith("/"):
+            return name  # already normal, no ".." component: what almost every member looks like
         parts = [p for p in name.split("/") if p not in ("", ".")]
         if ".." in parts:
             raise UnsafeArchiveError("%s: refusing member whose name climbs out with '..': %r" % (self.path, name))

@@ -89,6 +89,7 @@ BAD = {
         "vcpus=2,memory=1G,hugepages=3M", "vcpus=2,memory=1G,device=zz", "vcpus=2,,memory=1G", "vcpus=2;memory=1G",
     ],
     ("fleet", "jobs"): ["-1", "abc", "", "1.5"],
+    ("fleet", "html"): OUT_BAD,
     ("fleet", "scheduler"): ["", "tcp://", "no-port", "http://x:1", "tcp://a b:1"],
 }
 # Options that accept any value by design (a search pattern); they still get the generic checks.
@@ -231,7 +232,7 @@ def test_misuse_is_one_line_and_exit_2(name, case, extra, how, place, cli, monke
     assert out == "", (argv, out[:300])
     assert one_clean_line(err), (argv, err)
     assert "\x1b" not in err
-    if name in ("capture", "report"):
+    if name in ("capture", "report", "fleet"):
         # nothing left behind by a refused capture or report; a pre-existing special target is untouched
         created = set(os.listdir(place)) - set(before)
         assert all(not c.startswith(".") for c in created), created

@@ -127,10 +127,11 @@ _numaprobe()
         fleet)
             case $prev in
                 --format) COMPREPLY=($(compgen -W 'text csv jsonl' -- "$cur")); return ;;
+                --html) _numaprobe_files; return ;;
                 -j|--jobs|--scheduler) return ;;
             esac
             if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W '--format --json -j --jobs --scheduler --no-progress -h --help' -- "$cur"))
+                COMPREPLY=($(compgen -W '--format --json -j --jobs --scheduler --no-progress --html -h --help' -- "$cur"))
             else
                 _numaprobe_files
             fi
